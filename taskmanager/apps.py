@@ -1,0 +1,14 @@
+"""Django application configuration for taskmanager."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TaskmanagerConfig(AppConfig):
+    name = "taskmanager"
+    verbose_name = _("Task manager")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the system checks (the notifications framework adds its own).
+        from taskmanager import checks  # noqa: F401

@@ -1,0 +1,255 @@
+"""Models of the taskmanager app, keeping 2.x's names and fields."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from io import StringIO
+from typing import TYPE_CHECKING, Any
+
+from django.core.management import BaseCommand, load_command_class
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from taskmanager.arguments import command_argv, split_arguments
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class AppCommand(models.Model):
+    """A management command of an installed app that tasks can run."""
+
+    name = models.CharField(_("name"), max_length=100)
+    app_name = models.CharField(_("app name"), max_length=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("command")
+        verbose_name_plural = _("commands")
+        ordering = ("app_name", "name")
+        constraints = [
+            models.UniqueConstraint(fields=("app_name", "name"), name="taskmanager_unique_appcommand"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.app_name}: {self.name}"
+
+    def get_command_class(self) -> BaseCommand:
+        """Return an instance of the command (Django's loader, as manage.py does)."""
+        return load_command_class(app_name=self.app_name, name=self.name)
+
+    @property
+    def help_text(self) -> str:
+        output = StringIO()
+        self.get_command_class().create_parser("manage.py", self.name).print_help(file=output)
+        return output.getvalue()
+
+
+class TaskCategory(models.Model):
+    """A group of tasks, for filtering when tasks are many."""
+
+    name = models.CharField(_("name"), max_length=255, unique=True)
+
+    class Meta:
+        verbose_name = _("task category")
+        verbose_name_plural = _("task categories")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Report(models.Model):
+    """The classified outcome of one run of a task."""
+
+    RESULT_NO = ""
+    RESULT_OK = "ok"
+    RESULT_WARNINGS = "warnings"
+    RESULT_ERRORS = "errors"
+    RESULT_FAILED = "failed"
+    RESULT_CHOICES = (
+        (RESULT_NO, "---"),
+        (RESULT_OK, "OK"),
+        (RESULT_WARNINGS, "WARNINGS"),
+        (RESULT_ERRORS, "ERRORS"),
+        (RESULT_FAILED, "FAILED"),
+    )
+
+    task = models.ForeignKey("Task", on_delete=models.CASCADE, verbose_name=_("task"))
+    invocation_result = models.CharField(
+        _("result"), max_length=20, choices=RESULT_CHOICES, default=RESULT_NO, blank=True
+    )
+    invocation_datetime = models.DateTimeField(_("started"), default=timezone.now)
+    end_datetime = models.DateTimeField(_("ended"), blank=True, null=True)
+    log = models.TextField(_("log tail"), blank=True)
+    logfile = models.CharField(_("log file"), max_length=4096, blank=True, default="")
+    n_log_lines = models.PositiveIntegerField(_("lines"), null=True, blank=True)
+    n_log_errors = models.PositiveIntegerField(_("errors"), null=True, blank=True)
+    n_log_warnings = models.PositiveIntegerField(_("warnings"), null=True, blank=True)
+    # Filled by the command through taskmanager.extra (see the docs' "From the
+    # task" section); reaches notification templates as ``extra``.
+    extra = models.JSONField(_("extra"), default=dict, blank=True)
+    notifications_disabled = models.BooleanField(_("notifications disabled"), default=False)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ("-invocation_datetime", "-id")
+        indexes = [models.Index(fields=("task", "-invocation_datetime"))]
+
+    def __str__(self) -> str:
+        return (
+            f"Report {self.task.name} {self.invocation_result} {self.invocation_datetime:%Y-%m-%d %H:%M:%S}"
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:taskmanager_report_change", args=(self.pk,))
+
+    @property
+    def duration(self) -> datetime.timedelta | None:
+        if self.end_datetime is None or self.invocation_datetime is None:
+            return None
+        return self.end_datetime - self.invocation_datetime
+
+    def get_log_viewer_url(self) -> str:
+        return reverse("log_viewer", args=(self.pk,))
+
+    def has_logfile(self) -> bool:
+        return bool(self.logfile) and os.path.isfile(self.logfile)
+
+    def iter_log_lines(self) -> Iterable[str]:
+        """Yield every log line, from the log file when kept, else the stored tail."""
+        if self.has_logfile():
+            with open(self.logfile, encoding="utf-8", errors="replace") as fh:
+                for line in fh:
+                    yield line.rstrip("\n")
+        else:
+            yield from self.log.splitlines()
+
+    def log_tail_lines(self, n: int) -> list[str]:
+        """The last ``n`` lines, read from the end of the file, never the whole log."""
+        if n <= 0:
+            return []
+        stored = self.log.splitlines()
+        if len(stored) >= n or not self.has_logfile():
+            return stored[-n:]
+        return _tail_of_file(self.logfile, n)
+
+    def emit_notifications(self) -> Any:
+        """Send this report to every notification handler whose level it reaches."""
+        from taskmanager.notifications.emission import emit_notifications
+
+        return emit_notifications(self)
+
+
+def _tail_of_file(path: str, n: int, block: int = 64 * 1024) -> list[str]:
+    """Read the last ``n`` lines of ``path`` by seeking back from its end."""
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        end = fh.tell()
+        data = b""
+        while end > 0 and data.count(b"\n") <= n:
+            start = max(0, end - block)
+            fh.seek(start)
+            data = fh.read(end - start) + data
+            end = start
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    return lines[-n:]
+
+
+class Task(models.Model):
+    """A management command with arguments, run on demand, at a time or repeatedly."""
+
+    REPETITION_PERIOD_MINUTE = "minute"
+    REPETITION_PERIOD_HOUR = "hour"
+    REPETITION_PERIOD_DAY = "day"
+    REPETITION_PERIOD_MONTH = "month"
+    REPETITION_PERIOD_CHOICES = (
+        (REPETITION_PERIOD_MINUTE, "MINUTE"),
+        (REPETITION_PERIOD_HOUR, "HOUR"),
+        (REPETITION_PERIOD_DAY, "DAY"),
+        (REPETITION_PERIOD_MONTH, "MONTH"),
+    )
+
+    STATUS_IDLE = "idle"
+    STATUS_SPOOLED = "spooled"
+    STATUS_SCHEDULED = "scheduled"
+    STATUS_STARTED = "started"
+    STATUS_CHOICES = (
+        (STATUS_IDLE, "IDLE"),
+        (STATUS_SPOOLED, "SPOOLED"),
+        (STATUS_SCHEDULED, "SCHEDULED"),
+        (STATUS_STARTED, "STARTED"),
+    )
+
+    name = models.CharField(_("name"), max_length=255)
+    command = models.ForeignKey(
+        AppCommand, on_delete=models.CASCADE, limit_choices_to={"active": True}, verbose_name=_("command")
+    )
+    arguments = models.TextField(
+        _("arguments"),
+        blank=True,
+        help_text=_(
+            'Separate arguments with a comma "," and parameters with a blank space " ". '
+            "eg: -f, --secondarg param1 param2, --thirdarg=pippo, --thirdarg"
+        ),
+    )
+    category = models.ForeignKey(
+        TaskCategory,
+        on_delete=models.SET_NULL,
+        blank=True,
+        null=True,
+        verbose_name=_("category"),
+        help_text=_("Choose a category for this task"),
+    )
+    note = models.TextField(_("note"), blank=True, null=True, help_text=_("A note on how this task is used."))
+    status = models.CharField(
+        _("status"), max_length=20, choices=STATUS_CHOICES, default=STATUS_IDLE, editable=False
+    )
+    scheduling = models.DateTimeField(_("scheduling"), blank=True, null=True)
+    repetition_period = models.CharField(
+        _("repetition period"), max_length=20, choices=REPETITION_PERIOD_CHOICES, blank=True
+    )
+    repetition_rate = models.PositiveSmallIntegerField(_("repetition rate"), blank=True, null=True)
+    spooler_id = models.CharField(_("spooler id"), max_length=255, blank=True, editable=False)
+    notifications_enabled = models.BooleanField(
+        _("send notifications"),
+        default=True,
+        help_text=_("Untick to run this task without notifying anyone of its reports."),
+    )
+    cached_last_invocation_datetime = models.DateTimeField(_("last run"), blank=True, null=True)
+    cached_last_invocation_result = models.CharField(
+        _("last result"), max_length=20, choices=Report.RESULT_CHOICES, blank=True, null=True
+    )
+    cached_last_invocation_n_errors = models.PositiveIntegerField(_("errors"), null=True, blank=True)
+    cached_last_invocation_n_warnings = models.PositiveIntegerField(_("warnings"), null=True, blank=True)
+    cached_next_ride = models.DateTimeField(_("next run"), blank=True, null=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ("name", "id")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status})"
+
+    @property
+    def arguments_list(self) -> list[str]:
+        """The command line after the command's name, as argv tokens."""
+        return split_arguments(self.arguments)
+
+    @property
+    def command_argv(self) -> list[str]:
+        """The argv passed to the command (``--disable-notifications`` taken out)."""
+        return command_argv(self.arguments)[0]
+
+    @property
+    def notifications_disabled_by_arguments(self) -> bool:
+        return command_argv(self.arguments)[1]
+
+    @property
+    def last_report(self) -> Report | None:
+        return self.report_set.order_by("-invocation_datetime", "-id").first()

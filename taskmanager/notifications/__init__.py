@@ -1,0 +1,1 @@
+"""Template-driven notifications: a handler pairs a transport with per-level templates."""
