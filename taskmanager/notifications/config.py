@@ -1,0 +1,221 @@
+"""Read ``UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS`` into handlers (the settings dict is never mutated)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+from taskmanager.conf import settings
+from taskmanager.notifications.exceptions import NotificationConfigurationError
+from taskmanager.notifications.handlers import NotificationHandler
+from taskmanager.notifications.levels import parse_level
+from taskmanager.notifications.transports.base import Transport
+
+logger = logging.getLogger("taskmanager.notifications")
+
+SETTING = "UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS"
+RESERVED_KEYS = ("class", "transport", "templates", "level")
+
+
+@dataclass
+class HandlerSpec:
+    """One entry of the settings dict, with its dotted paths imported."""
+
+    name: str
+    handler_class: type[NotificationHandler]
+    transport_class: type[Transport] | None
+    level: Any
+    templates: str | None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def effective_transport(self) -> type[Transport] | None:
+        return self.transport_class or self.handler_class.transport_class
+
+    def is_unconfigured(self) -> bool:
+        transport = self.effective_transport
+        return transport is not None and transport.is_unconfigured(self.options)
+
+    def check_dependencies(self) -> None:
+        """Raise when the transport's packages are missing (named with the pip extra)."""
+        transport = self.effective_transport
+        missing = transport.check_dependencies() if transport else None
+        if missing and transport is not None:
+            extra = f'pip install "django-uwsgi-taskmanager[{transport.extra}]"' if transport.extra else ""
+            raise NotificationConfigurationError(
+                f"{transport.__name__} cannot work: {missing}",
+                handler=self.name,
+                hint=f"Install it: {extra}." if extra else "Install the package it needs.",
+                check_id="taskmanager.E009",
+            )
+
+    def build(self) -> NotificationHandler:
+        level = parse_level(self.level) if self.level is not None else None
+        try:
+            kwargs: dict[str, Any] = {"templates": self.templates, "transport_class": self.transport_class}
+            if level is not None:
+                kwargs["level"] = level
+            return self.handler_class(self.name, options=self.options, **kwargs)
+        except NotificationConfigurationError as exc:
+            raise exc if exc.handler else exc.for_handler(self.name) from None
+
+
+_ID = {"class": "taskmanager.E002", "transport": "taskmanager.E003"}
+
+
+def _import(name: str, path: object, key: str, base: type) -> Any:
+    if not isinstance(path, str) and isinstance(path, type) and issubclass(path, base):
+        return path
+    if not isinstance(path, str):
+        raise NotificationConfigurationError(
+            f"{key!r} must be a dotted path, not {path!r}", handler=name, key=key, check_id=_ID[key]
+        )
+    try:
+        obj = import_string(path)
+    except ImportError as exc:
+        raise NotificationConfigurationError(
+            f"cannot import {key} {path!r}: {exc}",
+            handler=name,
+            key=key,
+            hint="Check the dotted path, and that its package is installed.",
+            check_id=_ID[key],
+        ) from None
+    if not (isinstance(obj, type) and issubclass(obj, base)):
+        raise NotificationConfigurationError(
+            f"{key} {path!r} is not a {base.__module__.split('.')[0]}.notifications.{base.__name__} subclass",
+            handler=name,
+            key=key,
+            check_id=_ID[key],
+        )
+    return obj
+
+
+def parse_spec(name: str, entry: object) -> HandlerSpec:
+    """Check one settings entry's shape and import its classes."""
+    if not isinstance(entry, Mapping):
+        raise NotificationConfigurationError(
+            f"settings must be a dict, not {type(entry).__name__}", handler=name, check_id="taskmanager.E001"
+        )
+    if "class" not in entry and "transport" not in entry:
+        raise NotificationConfigurationError(
+            "neither 'class' nor 'transport' is given",
+            handler=name,
+            hint="Give 'class' (a NotificationHandler) or 'transport' (a Transport) plus 'templates'.",
+            check_id="taskmanager.E001",
+        )
+    handler_class = (
+        _import(name, entry["class"], "class", NotificationHandler)
+        if "class" in entry
+        else NotificationHandler
+    )
+    transport_class = (
+        _import(name, entry["transport"], "transport", Transport) if "transport" in entry else None
+    )
+    if "level" in entry:
+        try:
+            parse_level(entry["level"])
+        except NotificationConfigurationError as exc:
+            raise exc.for_handler(name) from None
+    return HandlerSpec(
+        name=name,
+        handler_class=handler_class,
+        transport_class=transport_class,
+        level=entry.get("level"),
+        templates=entry.get("templates"),
+        options={k: v for k, v in entry.items() if k not in RESERVED_KEYS},
+    )
+
+
+def handler_settings() -> Mapping[str, Any]:
+    value = settings.NOTIFICATION_HANDLERS
+    if not isinstance(value, Mapping):
+        raise NotificationConfigurationError(
+            f"{SETTING} must be a dict of handler name to options, not {type(value).__name__}",
+            check_id="taskmanager.E001",
+        )
+    return value
+
+
+@dataclass
+class Loaded:
+    """Every configured handler, sorted into usable, unconfigured and broken."""
+
+    handlers: dict[str, NotificationHandler] = field(default_factory=dict)
+    unconfigured: list[str] = field(default_factory=list)
+    errors: dict[str, NotificationConfigurationError] = field(default_factory=dict)
+
+
+def load_handlers() -> Loaded:
+    """Build every handler from settings; never raises for one bad entry."""
+    loaded = Loaded()
+    try:
+        entries = handler_settings()
+    except NotificationConfigurationError as exc:
+        loaded.errors["*"] = exc
+        return loaded
+    for name, entry in entries.items():
+        try:
+            spec = parse_spec(str(name), entry)
+            if spec.is_unconfigured():
+                loaded.unconfigured.append(spec.name)
+                continue
+            spec.check_dependencies()
+            loaded.handlers[spec.name] = spec.build()
+        except NotificationConfigurationError as exc:
+            loaded.errors[str(name)] = exc
+    return loaded
+
+
+_loaded: Loaded | None = None
+_lock = threading.Lock()
+
+
+def get_loaded() -> Loaded:
+    """The handlers, built once on first use (never at start-up), logged once."""
+    global _loaded
+    if _loaded is None:
+        with _lock:
+            if _loaded is None:
+                loaded = load_handlers()
+                for name in loaded.unconfigured:
+                    logger.warning("Notification handler %r is not configured (empty options): skipped", name)
+                for name, exc in loaded.errors.items():
+                    logger.error("Notification handler %r is misconfigured and skipped: %s", name, exc)
+                _loaded = loaded
+    return _loaded
+
+
+def get_handlers() -> list[NotificationHandler]:
+    """The usable handlers, in settings order."""
+    return list(get_loaded().handlers.values())
+
+
+def get_handler(name: str) -> NotificationHandler:
+    loaded = get_loaded()
+    if name in loaded.errors:
+        raise loaded.errors[name]
+    try:
+        return loaded.handlers[name]
+    except KeyError:
+        configured = ", ".join(loaded.handlers) or "none"
+        raise NotificationConfigurationError(
+            f"no usable handler named {name!r} (configured: {configured})", handler=None
+        ) from None
+
+
+def reset_handlers() -> None:
+    global _loaded
+    _loaded = None
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTING:
+        reset_handlers()

@@ -1,0 +1,104 @@
+"""The context every notification template receives (see docs/notifications-context.rst)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from django.apps import apps
+from django.conf import settings as django_settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from taskmanager.arguments import ArgumentsError
+from taskmanager.conf import settings
+from taskmanager.notifications.filters import duration as duration_text
+from taskmanager.notifications.levels import Level, level_of_result
+
+if TYPE_CHECKING:
+    from taskmanager.models import Report
+
+
+def base_url() -> str | None:
+    """``scheme://host`` for absolute links, or None when it cannot be known.
+
+    UWSGI_TASKMANAGER_BASE_URL wins (2.x's host-only form gets https://);
+    otherwise the current django.contrib.sites Site, over https unless DEBUG.
+    """
+    configured = settings.BASE_URL
+    if configured:
+        configured = str(configured).rstrip("/")
+        return configured if urlsplit(configured).scheme else "https://" + configured
+    if apps.is_installed("django.contrib.sites"):
+        from django.contrib.sites.models import Site
+
+        try:
+            domain = Site.objects.get_current().domain
+        except Exception:  # an unmigrated or misconfigured sites table: no links, no crash
+            return None
+        scheme = "http" if getattr(django_settings, "DEBUG", False) else "https"
+        return f"{scheme}://{domain}"
+    return None
+
+
+def absolute(path: str | None, base: str | None) -> str | None:
+    return f"{base}{path}" if path and base else None
+
+
+def _reverse(name: str, pk: int | None) -> str | None:
+    if pk is None:
+        return None
+    try:
+        return reverse(name, args=(pk,))
+    except NoReverseMatch:  # the project did not include taskmanager.urls / the admin
+        return None
+
+
+def task_arguments(report: Report) -> list[str]:
+    try:
+        return report.task.command_argv
+    except ArgumentsError:
+        return [report.task.arguments]
+
+
+def _local(value: datetime.datetime | None) -> datetime.datetime | None:
+    """In the current time zone when USE_TZ, as stored otherwise."""
+    if value is None or timezone.is_naive(value):
+        return value
+    return timezone.localtime(value)
+
+
+def build_context(report: Report, *, handler: str, level: Level | None = None) -> dict[str, Any]:
+    """The template context for ``report`` as handler ``handler`` sends it.
+
+    ``level`` overrides the report's own (previews render a report at any level).
+    """
+    level = level if level is not None else level_of_result(report.invocation_result) or Level.OK
+    base = base_url()
+    started = _local(report.invocation_datetime)
+    ended = _local(report.end_datetime)
+    run_time = report.duration
+    task = report.task
+    return {
+        "report": report,
+        "task": task,
+        "task_name": task.name,
+        "command": str(task.command) if task.command_id else "",
+        "arguments": task_arguments(report),
+        "level": level.label,
+        "result": report.invocation_result or level.label,
+        "n_errors": report.n_log_errors or 0,
+        "n_warnings": report.n_log_warnings or 0,
+        "n_lines": report.n_log_lines or 0,
+        "log_tail": report.log_tail_lines(settings.N_LINES_IN_REPORT_LOG),
+        "started": started,
+        "ended": ended,
+        "duration": run_time,
+        "duration_text": duration_text(run_time),
+        "report_url": absolute(_reverse("admin:taskmanager_report_change", report.pk), base),
+        "log_url": absolute(_reverse("log_viewer", report.pk), base),
+        "handler": handler,
+        "now": _local(timezone.now()),
+        "extra": dict(report.extra or {}),
+    }

@@ -1,0 +1,66 @@
+"""Jinja filters registered on the notification environment."""
+
+from __future__ import annotations
+
+import datetime
+
+import markdown as markdown_lib
+from markupsafe import Markup
+
+_MRKDWN_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def mrkdwn(value: object) -> str:
+    """Escape Slack's control characters so text cannot mention, ping or link.
+
+    Slack reads ``<!channel>``, ``<@U123>`` and ``<http://x|y>`` as commands;
+    its docs ask for exactly these three characters to be escaped.
+    """
+    return str(value).translate(_MRKDWN_ESCAPES)
+
+
+def markdown(value: object) -> Markup:
+    """Render Markdown to HTML (the ``markdown`` package, with fenced code and tables)."""
+    return Markup(markdown_lib.markdown(str(value), extensions=["fenced_code", "tables", "sane_lists"]))
+
+
+def duration(value: datetime.timedelta | None) -> str:
+    """``1 h 2 min``, ``3 min 4 s``, ``5.2 s``: how long a run took, for people."""
+    if value is None:
+        return "unknown"
+    seconds = value.total_seconds()
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def plural(count: int | None, singular: str, plural_form: str | None = None) -> str:
+    """``plural(2, "error")`` -> ``"2 errors"``; thousands separated."""
+    count = count or 0
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count:,} {word}"
+
+
+def truncate_middle(value: object, length: int) -> str:
+    """Cut ``value`` to ``length`` characters, saying how much was left out."""
+    text = str(value)
+    if len(text) <= length:
+        return text
+    marker = f"… {len(text) - length:,} more characters"
+    return text[: max(0, length - len(marker))] + marker
+
+
+FILTERS = {
+    "mrkdwn": mrkdwn,
+    "markdown": markdown,
+    "duration": duration,
+    "plural": plural,
+    "truncate_chars": truncate_middle,
+}

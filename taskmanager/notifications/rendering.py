@@ -1,0 +1,248 @@
+"""Find and render notification templates.
+
+A part is rendered from ``<folder>/<level>.<part>``, falling back to
+``<folder>/default.<part>``. Folders are searched like Django's template
+loaders: ``UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS``, then each installed
+app's ``notification_templates/``, then the shipped defaults; within a folder
+the per-level file is tried before ``default``, and the first folder having
+either wins. The shipped defaults are also reachable as ``shipped/...`` so an
+override can extend one and replace a block.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from django.apps import apps
+from django.conf import settings as django_settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from taskmanager.conf import settings
+from taskmanager.notifications.exceptions import NotificationTemplateError, TemplateNotFound
+from taskmanager.notifications.filters import FILTERS
+
+SHIPPED_PREFIX = "shipped"
+DEFAULT_NAME = "default"
+
+
+def shipped_templates_dir() -> Path:
+    """The shipped defaults: inside the package when installed from a wheel,
+    beside it in a source checkout."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "notification_templates"
+    return installed if installed.is_dir() else package.parent / "notification_templates"
+
+
+@dataclass(frozen=True)
+class SearchRoot:
+    """One folder of the search order, with the words that say where it comes from."""
+
+    path: Path
+    origin: str
+
+
+def search_roots() -> list[SearchRoot]:
+    roots = [
+        SearchRoot(Path(d), f"UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS ({d})")
+        for d in settings.NOTIFICATION_TEMPLATE_DIRS
+    ]
+    for app_config in apps.get_app_configs():
+        folder = Path(app_config.path) / "notification_templates"
+        # taskmanager's own folder (present in a wheel) is the shipped layer, last.
+        if app_config.name != "taskmanager" and folder.is_dir():
+            roots.append(SearchRoot(folder, f"app {app_config.name}"))
+    roots.append(SearchRoot(shipped_templates_dir(), "shipped defaults"))
+    return roots
+
+
+def _autoescape(name: str | None) -> bool:
+    # HTML parts escape; JSON parts use |tojson, Slack text |mrkdwn, and plain text is literal.
+    return name is not None and name.rsplit(".", 1)[-1] in ("html", "htm", "xml")
+
+
+class Renderer:
+    """The one Jinja environment of the notifications, and template resolution."""
+
+    def __init__(self, roots: list[SearchRoot]):
+        self.roots = roots
+        shipped = roots[-1].path
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(
+                [
+                    jinja2.PrefixLoader({SHIPPED_PREFIX: jinja2.FileSystemLoader(shipped)}),
+                    jinja2.FileSystemLoader([str(root.path) for root in roots]),
+                ]
+            ),
+            autoescape=_autoescape,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=bool(getattr(django_settings, "DEBUG", False)),
+            extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
+        )
+        self.env.filters.update(FILTERS)
+        self._resolved: dict[tuple[str, str, str], tuple[str, SearchRoot]] = {}
+        self._lock = threading.Lock()
+
+    # -- finding -----------------------------------------------------------------
+
+    def candidates(self, folder: str, level: str, part: str) -> list[str]:
+        return [f"{folder}/{level}.{part}", f"{folder}/{DEFAULT_NAME}.{part}"]
+
+    def resolve(self, folder: str, level: str, part: str) -> tuple[str, SearchRoot]:
+        """The template name to render and the folder it comes from."""
+        key = (folder, level, part)
+        found = self._resolved.get(key)
+        if found is not None:
+            return found
+        tried: list[str] = []
+        for root in self.roots:
+            for name in self.candidates(folder, level, part):
+                path = root.path / name
+                tried.append(str(path))
+                if path.is_file():
+                    with self._lock:
+                        self._resolved[key] = (name, root)
+                    return name, root
+        raise TemplateNotFound(
+            f"No template for part {part!r} of level {level!r} in folder {folder!r}",
+            template=self.candidates(folder, level, part)[0],
+            tried=tried,
+        )
+
+    def origin_of(self, filename: str | None) -> str | None:
+        if not filename:
+            return None
+        path = Path(filename).resolve()
+        for root in self.roots:
+            if path.is_relative_to(root.path.resolve()):
+                return root.origin
+        return None
+
+    def files_in(self, folder: str) -> Iterator[tuple[str, SearchRoot]]:
+        """Every template file of ``folder`` in every root (for the checks)."""
+        for root in self.roots:
+            base = root.path / folder
+            if base.is_dir():
+                for path in sorted(base.rglob("*")):
+                    if path.is_file() and not path.name.startswith("."):
+                        yield path.relative_to(root.path).as_posix(), root
+
+    # -- compiling and rendering ----------------------------------------------------
+
+    def compile(self, name: str, root: SearchRoot | None = None) -> jinja2.Template:
+        """Load ``name`` (compiled once, then cached by Jinja)."""
+        try:
+            if root is not None and root is not self._root_serving(name):
+                # A file shadowed by an earlier folder: compile it from its own root.
+                source = (root.path / name).read_text(encoding="utf-8")
+                return self.env.from_string(source)
+            return self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise NotificationTemplateError(
+                f"template syntax error: {exc.message}",
+                template=name,
+                filename=exc.filename or (str(root.path / name) if root else None),
+                lineno=exc.lineno,
+                origin=self.origin_of(exc.filename) or (root.origin if root else None),
+            ) from exc
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateNotFound(
+                f"Template {exc.name!r} not found", template=name, tried=self._tried_for(str(exc.name))
+            ) from exc
+
+    def _root_serving(self, name: str) -> SearchRoot | None:
+        for root in self.roots:
+            if (root.path / name).is_file():
+                return root
+        return None
+
+    def _tried_for(self, name: str | None) -> list[str]:
+        if not name:
+            return []
+        if name.startswith(SHIPPED_PREFIX + "/"):
+            return [str(self.roots[-1].path / name.removeprefix(SHIPPED_PREFIX + "/"))]
+        return [str(root.path / name) for root in self.roots]
+
+    def render(self, name: str, context: Mapping[str, Any]) -> str:
+        template = self.compile(name)
+        try:
+            return template.render(context)
+        except NotificationTemplateError:
+            raise
+        except jinja2.TemplateSyntaxError as exc:
+            # A template pulled in by extends/include at render time.
+            raise NotificationTemplateError(
+                f"template syntax error: {exc.message}",
+                template=name,
+                filename=exc.filename,
+                lineno=exc.lineno,
+                origin=self.origin_of(exc.filename),
+            ) from exc
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateNotFound(
+                f"Template {exc.name!r} (used by {name!r}) not found",
+                template=name,
+                tried=self._tried_for(str(exc.name)),
+            ) from exc
+        except Exception as exc:
+            filename, lineno = _template_frame(exc, template.filename)
+            raise NotificationTemplateError(
+                f"{type(exc).__name__}: {exc}",
+                template=name,
+                filename=filename,
+                lineno=lineno,
+                origin=self.origin_of(filename),
+            ) from exc
+
+    def render_part(self, folder: str, level: str, part: str, context: Mapping[str, Any]) -> str:
+        name, _root = self.resolve(folder, level, part)
+        return self.render(name, context)
+
+
+def _template_frame(exc: BaseException, fallback: str | None) -> tuple[str | None, int | None]:
+    """The innermost template file and line of a render error.
+
+    Jinja rewrites tracebacks so that template frames carry the template's
+    file name and line; the last such frame is where it went wrong.
+    """
+    filename, lineno = fallback, None
+    tb = exc.__traceback__
+    while tb is not None:
+        code_file = tb.tb_frame.f_code.co_filename
+        if code_file and not code_file.endswith(".py") and Path(code_file).is_file():
+            filename, lineno = code_file, tb.tb_lineno
+        tb = tb.tb_next
+    return filename, lineno
+
+
+_renderer: Renderer | None = None
+_renderer_lock = threading.Lock()
+
+
+def get_renderer() -> Renderer:
+    """The process's renderer, built on first use."""
+    global _renderer
+    if _renderer is None:
+        with _renderer_lock:
+            if _renderer is None:
+                _renderer = Renderer(search_roots())
+    return _renderer
+
+
+def reset_renderer() -> None:
+    global _renderer
+    _renderer = None
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS", "INSTALLED_APPS", "DEBUG"):
+        reset_renderer()

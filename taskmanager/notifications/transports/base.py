@@ -1,0 +1,76 @@
+"""The base class of every transport."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from taskmanager.notifications.exceptions import NotificationConfigurationError
+from taskmanager.notifications.message import Message
+
+
+class Transport:
+    """Delivers a rendered :class:`Message`; never touches templates.
+
+    A subclass names the template parts it needs, takes its own options as
+    keyword arguments and passes the rest up, so that an unknown option is a
+    configuration error naming it::
+
+        class TeamsTransport(Transport):
+            template_parts = ("json",)
+
+            def __init__(self, *, url: str, timeout: float = 10, **options):
+                super().__init__(**options)
+                self.url, self.timeout = url, timeout
+
+            def send(self, message):
+                requests.post(self.url, data=message.parts["json"], timeout=self.timeout)
+    """
+
+    #: The parts rendered for this transport, e.g. ``("json",)``.
+    template_parts: tuple[str, ...] = ()
+    #: Options that, when all are empty, mean "left unconfigured on purpose"
+    #: (the 2.x docs fill them from unset environment variables): the handler
+    #: is skipped with a warning instead of failing.
+    required_options: ClassVar[tuple[str, ...]] = ()
+    #: Options whose values must never be shown (logs, admin, previews).
+    secret_options: ClassVar[tuple[str, ...]] = ()
+    #: The pip extra that brings this transport's packages, for check hints.
+    extra: ClassVar[str | None] = None
+
+    def __init__(self, **options: Any) -> None:
+        for key in options:
+            raise NotificationConfigurationError(
+                f"unknown option {key!r} for {type(self).__name__}",
+                key=key,
+                hint=f"{type(self).__name__} takes: {', '.join(self.option_names()) or 'no options'}.",
+                check_id="taskmanager.E005",
+            )
+
+    def send(self, message: Message) -> None:
+        """Deliver ``message``; raise DeliveryError when it cannot be delivered."""
+        raise NotImplementedError(f"{type(self).__name__} must define send(message)")
+
+    @classmethod
+    def option_names(cls) -> list[str]:
+        """The keyword options the constructors along the MRO accept."""
+        import inspect
+
+        names: list[str] = []
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is None or klass is Transport:
+                continue
+            for param in inspect.signature(init).parameters.values():
+                if param.kind is param.KEYWORD_ONLY and param.name not in names:
+                    names.append(param.name)
+        return names
+
+    @classmethod
+    def is_unconfigured(cls, options: dict[str, Any]) -> bool:
+        """Whether every required option is empty (None, "" or an empty list)."""
+        return bool(cls.required_options) and all(not options.get(name) for name in cls.required_options)
+
+    @classmethod
+    def check_dependencies(cls) -> str | None:
+        """A reason the transport cannot work here (a missing package), or None."""
+        return None

@@ -1,0 +1,29 @@
+"""A transport that writes messages to a logger: for development and the demo."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from taskmanager.notifications.levels import Level
+from taskmanager.notifications.message import Message
+from taskmanager.notifications.transports.base import Transport
+
+_LOG_LEVELS = {Level.OK: logging.INFO, Level.WARNINGS: logging.WARNING}
+
+
+class LogTransport(Transport):
+    """Logs the rendered ``txt`` part on ``logger`` (default ``taskmanager.notifications``).
+
+    Reports at errors or failed are logged at ERROR, warnings at WARNING, ok at INFO.
+    """
+
+    template_parts = ("txt",)
+
+    def __init__(self, *, logger: str = "taskmanager.notifications", **options: Any) -> None:
+        super().__init__(**options)
+        self.logger = logging.getLogger(logger)
+
+    def send(self, message: Message) -> None:
+        level = _LOG_LEVELS.get(Level[message.level.upper()], logging.ERROR)
+        self.logger.log(level, "%s", message.parts["txt"], extra={"notification_handler": message.handler})
