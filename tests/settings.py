@@ -16,6 +16,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sites",
     "taskmanager",
     "tests.sampleapp",
 ]
@@ -46,5 +47,6 @@ DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memor
 STATIC_URL = "/static/"
 MEDIA_ROOT = str(BASE_DIR / ".media")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SITE_ID = 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 UWSGI_TASKMANAGER_BASE_URL = "https://tasks.example.com"

@@ -1,0 +1,149 @@
+from pathlib import Path
+
+import pytest
+
+from taskmanager.notifications.exceptions import NotificationTemplateError, TemplateNotFound
+from taskmanager.notifications.rendering import get_renderer, shipped_templates_dir
+
+CONTEXT = {"task_name": "nightly <import> & co", "level": "errors"}
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def app_folder(tmp_path, settings):
+    """A stand-in for an installed app's notification_templates/ folder."""
+    app = tmp_path / "fakeapp"
+    (app / "notification_templates").mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "fakeapp"]
+    yield app / "notification_templates"
+    sys.path.remove(str(tmp_path))
+    sys.modules.pop("fakeapp", None)
+
+
+@pytest.fixture
+def settings_folder(tmp_path, settings):
+    folder = tmp_path / "project_templates"
+    folder.mkdir()
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = [str(folder)]
+    return folder
+
+
+def render(folder="log", level="errors", part="txt", context=None):
+    return get_renderer().render_part(folder, level, part, context or CONTEXT)
+
+
+def test_the_settings_folder_beats_an_app_folder_which_beats_the_shipped_default(settings_folder, app_folder):
+    write(app_folder, "log/default.txt", "from the app")
+    assert render() == "from the app"
+    write(settings_folder, "log/default.txt", "from settings")
+    from taskmanager.notifications.rendering import reset_renderer
+
+    reset_renderer()
+    assert render() == "from settings"
+
+
+def test_an_app_folder_beats_the_shipped_default(app_folder):
+    write(app_folder, "log/errors.txt", "app errors")
+    assert render(level="errors") == "app errors"
+    # The app has no file for "ok": that level still comes from the shipped defaults.
+    name, root = get_renderer().resolve("log", "ok", "txt")
+    assert (name, root.origin) == ("log/default.txt", "shipped defaults")
+    assert get_renderer().resolve("log", "errors", "txt")[1].origin == "app fakeapp"
+
+
+def test_a_per_level_file_beats_default_in_the_same_folder(settings_folder):
+    write(settings_folder, "teams/default.json", "default")
+    write(settings_folder, "teams/failed.json", "failed")
+    assert render("teams", "failed", "json") == "failed"
+    assert render("teams", "errors", "json") == "default"
+
+
+def test_the_first_folder_having_either_file_wins(settings_folder, app_folder):
+    # The project's default.<part> restyles every level, even where a later
+    # folder has a per-level file.
+    write(settings_folder, "teams/default.json", "project default")
+    write(app_folder, "teams/errors.json", "app errors")
+    assert render("teams", "errors", "json") == "project default"
+
+
+def test_an_override_can_extend_a_shipped_default_and_replace_one_block(settings_folder):
+    write(shipped_templates_dir(), "zz_test/default.txt", "A {% block middle %}shipped{% endblock %} Z")
+    try:
+        write(
+            settings_folder,
+            "zz_test/default.txt",
+            '{% extends "shipped/zz_test/default.txt" %}{% block middle %}mine{% endblock %}',
+        )
+        assert render("zz_test") == "A mine Z"
+    finally:
+        (shipped_templates_dir() / "zz_test" / "default.txt").unlink()
+        (shipped_templates_dir() / "zz_test").rmdir()
+
+
+def test_a_missing_part_lists_every_path_tried(settings_folder):
+    with pytest.raises(TemplateNotFound) as excinfo:
+        render("nowhere", "failed", "json")
+    tried = excinfo.value.tried
+    assert str(settings_folder / "nowhere/failed.json") in tried
+    assert str(settings_folder / "nowhere/default.json") in tried
+    assert str(shipped_templates_dir() / "nowhere/default.json") in tried
+    assert "tried:" in str(excinfo.value)
+
+
+def test_html_parts_are_escaped_and_text_parts_are_not(settings_folder):
+    write(settings_folder, "x/default.html", "<b>{{ task_name }}</b>")
+    write(settings_folder, "x/default.txt", "{{ task_name }}")
+    assert render("x", part="html") == "<b>nightly &lt;import&gt; &amp; co</b>"
+    assert render("x", part="txt") == "nightly <import> & co"
+
+
+def test_json_parts_embed_values_safely_with_tojson(settings_folder):
+    import json
+
+    write(settings_folder, "x/default.json", '{"text": {{ task_name|tojson }}}')
+    assert json.loads(render("x", part="json")) == {"text": "nightly <import> & co"}
+
+
+def test_the_mrkdwn_filter_escapes_slack_control_characters(settings_folder):
+    write(settings_folder, "x/default.txt", "{{ '<!channel> <@U1> <http://x|y> & more'|mrkdwn }}")
+    assert render("x") == "&lt;!channel&gt; &lt;@U1&gt; &lt;http://x|y&gt; &amp; more"
+
+
+def test_the_markdown_filter_renders_html(settings_folder):
+    write(settings_folder, "x/default.html", "{{ '**bold** and <tag>'|markdown }}")
+    assert "<strong>bold</strong>" in render("x", part="html")
+
+
+def test_a_typo_in_a_variable_is_an_error_naming_the_file_and_line(settings_folder):
+    path = write(settings_folder, "x/default.txt", "line one\n{{ task_nmae }}\n")
+    with pytest.raises(NotificationTemplateError) as excinfo:
+        render("x")
+    assert excinfo.value.filename == str(path)
+    assert excinfo.value.lineno == 2
+    assert "task_nmae" in str(excinfo.value)
+    assert "UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS" in str(excinfo.value)
+
+
+def test_a_syntax_error_names_the_file_and_line(settings_folder):
+    path = write(settings_folder, "x/default.txt", "ok\nok\n{% if %}\n")
+    with pytest.raises(NotificationTemplateError) as excinfo:
+        render("x")
+    assert excinfo.value.filename == str(path)
+    assert excinfo.value.lineno == 3
+
+
+def test_templates_are_compiled_once(settings_folder):
+    write(settings_folder, "x/default.txt", "{{ task_name }}")
+    renderer = get_renderer()
+    first = renderer.compile("x/default.txt")
+    assert renderer.compile("x/default.txt") is first
