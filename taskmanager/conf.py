@@ -28,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_LOG_LINE_LENGTH": 1000,
     "NOTIFICATION_HANDLERS": {},
     "NOTIFICATION_TEMPLATE_DIRS": [],
+    # Delivery records older than this many days are pruned (None keeps them all).
+    "DELIVERY_RETENTION_DAYS": 90,
     # 2.0's pre-handler notification settings, still read so that checks can
     # point projects at NOTIFICATION_HANDLERS.
     "NOTIFICATIONS_SLACK_TOKEN": None,

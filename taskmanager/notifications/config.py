@@ -21,7 +21,7 @@ from taskmanager.notifications.transports.base import Transport
 logger = logging.getLogger("taskmanager.notifications")
 
 SETTING = "UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS"
-RESERVED_KEYS = ("class", "transport", "templates", "level")
+RESERVED_KEYS = ("class", "transport", "templates", "level", "max_attempts", "deadline")
 
 
 @dataclass
@@ -34,6 +34,8 @@ class HandlerSpec:
     level: Any
     templates: str | None
     options: dict[str, Any] = field(default_factory=dict)
+    max_attempts: Any = None
+    deadline: Any = None
 
     @property
     def effective_transport(self) -> type[Transport] | None:
@@ -59,7 +61,12 @@ class HandlerSpec:
     def build(self) -> NotificationHandler:
         level = parse_level(self.level) if self.level is not None else None
         try:
-            kwargs: dict[str, Any] = {"templates": self.templates, "transport_class": self.transport_class}
+            kwargs: dict[str, Any] = {
+                "templates": self.templates,
+                "transport_class": self.transport_class,
+                "max_attempts": self.max_attempts,
+                "deadline": self.deadline,
+            }
             if level is not None:
                 kwargs["level"] = level
             return self.handler_class(self.name, options=self.options, **kwargs)
@@ -130,6 +137,8 @@ def parse_spec(name: str, entry: object) -> HandlerSpec:
         level=entry.get("level"),
         templates=entry.get("templates"),
         options={k: v for k, v in entry.items() if k not in RESERVED_KEYS},
+        max_attempts=entry.get("max_attempts"),
+        deadline=entry.get("deadline"),
     )
 
 

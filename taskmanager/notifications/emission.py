@@ -1,14 +1,28 @@
-"""Send a report to every handler whose level it reaches, side by side."""
+"""Send a report to every handler whose level it reaches, side by side, and record it.
+
+Each delivery is recorded (:class:`taskmanager.models.Delivery`) before it is
+attempted and updated after, so nothing is lost: a crash mid-delivery leaves a
+pending record that ``resend_notifications`` picks up. All database work
+happens in the calling thread; the delivery threads only render and send.
+"""
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
+
+from taskmanager.conf import settings
+from taskmanager.models import Delivery
 from taskmanager.notifications.config import get_handlers
 from taskmanager.notifications.context import build_context
+from taskmanager.notifications.delivery import Attempted, attempt_delivery
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.message import Message
 
@@ -28,26 +42,62 @@ class Outcome:
     handler: str
     sent: bool
     message: Message | None = None
-    error: BaseException | None = None
+    error: str = ""
+    permanent: bool = False
+    attempts: int = 0
+    delivery_id: int | None = None
 
 
-def deliver(handler: NotificationHandler, context: dict[str, Any], *, report: Report) -> Outcome:
-    """Render and send for one handler; any failure is caught, logged and returned."""
+def render_and_send(handler: NotificationHandler, context: dict[str, Any], *, report: Report) -> Outcome:
+    """Render and deliver for one handler (in a worker thread); never raises."""
     try:
         message = handler.render(report, context=context)
-        handler.send(message)
-    except Exception as exc:
+    except Exception as exc:  # a bug beyond template errors, which render() works around
+        error = handler.redact(f"rendering failed: {type(exc).__name__}: {exc}")
+        logger.error("Notification handler %r failed for report %s: %s", handler.name, report.pk, error)
+        logger.debug("%s", handler.redact(traceback.format_exc()))
+        return Outcome(handler.name, sent=False, error=error)
+    attempted = attempt_delivery(handler, message)
+    if not attempted.sent:
         logger.error(
-            "Notification handler %r failed for report %s (%s): %s: %s",
+            "Notification handler %r failed for report %s (%s) after %d attempt(s): %s",
             handler.name,
             report.pk,
             report.task.name,
-            type(exc).__name__,
-            exc,
-            exc_info=exc,
+            attempted.attempts,
+            attempted.error,
         )
-        return Outcome(handler.name, sent=False, error=exc)
-    return Outcome(handler.name, sent=True, message=message)
+    return _outcome(handler, message, attempted)
+
+
+def _outcome(handler: NotificationHandler, message: Message, attempted: Attempted) -> Outcome:
+    return Outcome(
+        handler.name,
+        sent=attempted.sent,
+        message=message,
+        error=attempted.error,
+        permanent=attempted.permanent,
+        attempts=attempted.attempts,
+    )
+
+
+def record(delivery: Delivery, outcome: Outcome, handler: NotificationHandler) -> None:
+    """Store an outcome on its delivery record (secrets left out)."""
+    delivery.attempts += outcome.attempts
+    if outcome.message is not None:
+        delivery.parts = {part: handler.redact(text) for part, text in outcome.message.parts.items()}
+        delivery.level = outcome.message.level
+    problems = "; ".join(outcome.message.problems) if outcome.message else ""
+    if outcome.sent:
+        delivery.status = Delivery.STATUS_SENT
+        delivery.sent_at = timezone.now()
+        delivery.permanent = False
+        delivery.last_error = f"sent with a fallback template: {problems}" if problems else ""
+    else:
+        delivery.status = Delivery.STATUS_FAILED
+        delivery.permanent = outcome.permanent
+        delivery.last_error = outcome.error
+    delivery.save()
 
 
 def emit_notifications(report: Report) -> list[Outcome]:
@@ -61,14 +111,60 @@ def emit_notifications(report: Report) -> list[Outcome]:
     handlers = [handler for handler in get_handlers() if handler.accepts(report)]
     if not handlers:
         return []
-    # Contexts are built here, in the caller's thread, so that no delivery
-    # thread needs the database; the shared part is built once for all.
     base = build_context(report, handler="")
     jobs = [(handler, {**base, **handler.extra_context(report)}) for handler in handlers]
+    deliveries = {
+        handler.name: Delivery.objects.create(report=report, handler=handler.name, level=base["level"])
+        for handler in handlers
+    }
+    outcomes: dict[str, Outcome] = {}
     if len(jobs) == 1:
-        return [deliver(*jobs[0], report=report)]
-    with ThreadPoolExecutor(
-        max_workers=min(len(jobs), MAX_PARALLEL), thread_name_prefix="taskmanager-notify"
-    ) as pool:
-        futures = [pool.submit(deliver, handler, context, report=report) for handler, context in jobs]
-        return [future.result() for future in futures]
+        handler, context = jobs[0]
+        outcomes[handler.name] = render_and_send(handler, context, report=report)
+        record(deliveries[handler.name], outcomes[handler.name], handler)
+    else:
+        with ThreadPoolExecutor(
+            max_workers=min(len(jobs), MAX_PARALLEL), thread_name_prefix="taskmanager-notify"
+        ) as pool:
+            futures = {
+                pool.submit(render_and_send, handler, context, report=report): handler
+                for handler, context in jobs
+            }
+            for future in as_completed(futures):
+                handler = futures[future]
+                outcomes[handler.name] = future.result()
+                record(deliveries[handler.name], outcomes[handler.name], handler)
+    prune_deliveries_now_and_then()
+    return [_with_id(outcomes[handler.name], deliveries[handler.name].pk) for handler, _context in jobs]
+
+
+def _with_id(outcome: Outcome, delivery_id: int) -> Outcome:
+    from dataclasses import replace
+
+    return replace(outcome, delivery_id=delivery_id)
+
+
+_last_prune = 0.0
+PRUNE_EVERY = 3600.0
+
+
+def prune_deliveries(now: Any = None) -> int:
+    """Delete delivery records older than UWSGI_TASKMANAGER_DELIVERY_RETENTION_DAYS."""
+    days = settings.DELIVERY_RETENTION_DAYS
+    if days is None:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted, _ = Delivery.objects.filter(created__lt=cutoff).delete()
+    return deleted
+
+
+def prune_deliveries_now_and_then() -> None:
+    """Prune at most once an hour per process, so emission stays cheap."""
+    global _last_prune
+    if time.monotonic() - _last_prune < PRUNE_EVERY:
+        return
+    _last_prune = time.monotonic()
+    try:
+        prune_deliveries()
+    except Exception:  # pruning must never cost a notification
+        logger.exception("Pruning old delivery records failed")

@@ -86,7 +86,9 @@ class TemplateNotFound(NotificationTemplateError):
 class DeliveryError(Exception):
     """A transport could not deliver; ``permanent`` says retrying cannot help."""
 
-    def __init__(self, message: str, *, permanent: bool = False):
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
         self.message = message
         self.permanent = permanent
+        #: Seconds the service asked us to wait (HTTP Retry-After), if it said.
+        self.retry_after = retry_after
         super().__init__(message)

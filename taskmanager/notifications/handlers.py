@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+import html
+import json
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from taskmanager.notifications.context import build_context
-from taskmanager.notifications.exceptions import NotificationConfigurationError
+from taskmanager.notifications.delivery_policy import RetryPolicy
+from taskmanager.notifications.exceptions import (
+    NotificationConfigurationError,
+    NotificationTemplateError,
+    TemplateNotFound,
+)
 from taskmanager.notifications.levels import Level, level_of_result
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.rendering import get_renderer
@@ -14,6 +23,8 @@ from taskmanager.notifications.transports.log import LogTransport
 
 if TYPE_CHECKING:
     from taskmanager.models import Report
+
+logger = logging.getLogger("taskmanager.notifications")
 
 
 class NotificationHandler:
@@ -27,7 +38,7 @@ class NotificationHandler:
     #: Default transport class; settings' ``transport`` overrides it.
     transport_class: type[Transport] | None = None
     #: Default template folder; settings' ``templates`` overrides it.
-    templates: ClassVar[str | None] = None
+    templates: str | None = None
 
     def __init__(
         self,
@@ -37,9 +48,12 @@ class NotificationHandler:
         templates: str | None = None,
         transport_class: type[Transport] | None = None,
         options: dict[str, Any] | None = None,
+        max_attempts: int | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.name = name
         self.level = level
+        self.retry_policy = _retry_policy(name, max_attempts, deadline)
         transport_class = transport_class or type(self).transport_class
         if transport_class is None:
             raise NotificationConfigurationError(
@@ -81,6 +95,31 @@ class NotificationHandler:
     def template_parts(self) -> tuple[str, ...]:
         return tuple(self.transport.template_parts)
 
+    @property
+    def secrets(self) -> list[str]:
+        """The values of the transport's secret options (tokens, webhook URLs, passwords)."""
+        found: list[str] = []
+        for key in self.transport.secret_options:
+            value = self.options.get(key)
+            values = value if isinstance(value, (list, tuple)) else [value]
+            if isinstance(value, dict):
+                values = list(value.values())
+            found.extend(str(v) for v in values if v and len(str(v)) >= 4)
+        return found
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret value replaced by ``[secret]``."""
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(secret, "[secret]")
+        return text
+
+    def public_options(self) -> dict[str, Any]:
+        """The transport options as they may be shown (secrets masked)."""
+        return {
+            key: "[secret]" if key in self.transport.secret_options and value else value
+            for key, value in self.options.items()
+        }
+
     def accepts(self, report: Report) -> bool:
         """Whether ``report`` is at or above this handler's level."""
         level = level_of_result(report.invocation_result)
@@ -100,18 +139,56 @@ class NotificationHandler:
         level: Level | None = None,
         context: dict[str, Any] | None = None,
         test: bool = False,
+        strict: bool = False,
     ) -> Message:
-        """Render every template part for ``report`` (at ``level``, default the report's)."""
+        """Render every template part for ``report`` (at ``level``, default the report's).
+
+        ``strict`` raises template errors (previews); otherwise a failing
+        template falls back so that the notification still goes out.
+        """
         context = context if context is not None else self.context(report, level=level)
         context = {**context, "handler": self.name, "test": test}
         renderer = get_renderer()
-        parts = {
-            part: renderer.render_part(self.template_folder, context["level"], part, context)
-            for part in self.template_parts
-        }
+        parts: dict[str, str] = {}
+        problems: list[str] = []
+        for part in self.template_parts:
+            if strict:
+                parts[part] = renderer.render_part(self.template_folder, context["level"], part, context)
+            else:
+                parts[part] = self._render_with_fallback(part, context, problems)
         return Message(
-            handler=self.name, level=context["level"], parts=parts, report=report, test=test, context=context
+            handler=self.name,
+            level=context["level"],
+            parts=parts,
+            report=report,
+            test=test,
+            context=context,
+            problems=tuple(problems),
         )
+
+    def _render_with_fallback(self, part: str, context: dict[str, Any], problems: list[str]) -> str:
+        """Render a part; if a template fails, the shipped default, then a minimal message.
+
+        The alert still goes out when a project's override has a bug: the check
+        catches syntax errors at deploy time, this catches what fails at run time.
+        """
+        renderer = get_renderer()
+        level = context["level"]
+        try:
+            return renderer.render_part(self.template_folder, level, part, context)
+        except NotificationTemplateError as exc:
+            problem = self.redact(str(exc))
+            logger.error("Notification handler %r: template failed, falling back: %s", self.name, problem)
+            problems.append(problem)
+        try:
+            name = renderer.resolve_shipped(self.template_folder, level, part)
+            return renderer.render(name, context)
+        except NotificationTemplateError as exc:
+            if not isinstance(exc, TemplateNotFound):
+                problem = self.redact(str(exc))
+                logger.error("Notification handler %r: shipped template failed too: %s", self.name, problem)
+                problems.append(problem)
+        return minimal_part(part, context, problems[0] if problems else "no template")
 
     def send(self, message: Message) -> None:
         self.transport.send(message)
@@ -120,6 +197,41 @@ class NotificationHandler:
         message = self.render(report)
         self.send(message)
         return message
+
+
+def _retry_policy(name: str, max_attempts: object, deadline: object) -> RetryPolicy:
+    policy = RetryPolicy()
+    if max_attempts is not None:
+        if not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or not 1 <= max_attempts <= 20:
+            raise NotificationConfigurationError(
+                f"'max_attempts' must be a whole number from 1 to 20, not {max_attempts!r}",
+                handler=name,
+                key="max_attempts",
+            )
+        policy = replace(policy, max_attempts=max_attempts)
+    if deadline is not None:
+        if not isinstance(deadline, (int, float)) or isinstance(deadline, bool) or not 0 < deadline <= 3600:
+            raise NotificationConfigurationError(
+                f"'deadline' must be a number of seconds from 0 to 3600, not {deadline!r}",
+                handler=name,
+                key="deadline",
+            )
+        policy = replace(policy, deadline=float(deadline))
+    return policy
+
+
+def minimal_part(part: str, context: dict[str, Any], problem: str) -> str:
+    """A plain message for a part whose templates all failed, in the part's format."""
+    task = str(context.get("task_name", "a task"))
+    result = str(context.get("result") or context.get("level", ""))
+    text = f"{task} finished with {result}; the notification template failed: {problem}"
+    if part.startswith("subject"):
+        return " ".join(f"[{result}] {task} (notification template failed)".split())[:200]
+    if part.endswith("json"):
+        return json.dumps({"text": text[:3900]})
+    if part.endswith(("html", "htm")):
+        return f"<!doctype html><html><body><p>{html.escape(text)}</p></body></html>"
+    return text
 
 
 class LogNotificationHandler(NotificationHandler):

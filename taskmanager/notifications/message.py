@@ -25,6 +25,8 @@ class Message:
     report: Report | None = None
     test: bool = False
     context: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: Template failures worked around while rendering (the message fell back).
+    problems: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Frozen all the way down: a transport cannot change what others send.

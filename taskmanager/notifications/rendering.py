@@ -117,6 +117,17 @@ class Renderer:
             tried=tried,
         )
 
+    def resolve_shipped(self, folder: str, level: str, part: str) -> str:
+        """The shipped default for a part, as a ``shipped/...`` name."""
+        shipped = self.roots[-1]
+        for name in self.candidates(folder, level, part):
+            if (shipped.path / name).is_file():
+                return f"{SHIPPED_PREFIX}/{name}"
+        raise TemplateNotFound(
+            f"No shipped template for part {part!r} of level {level!r} in folder {folder!r}",
+            tried=[str(shipped.path / name) for name in self.candidates(folder, level, part)],
+        )
+
     def origin_of(self, filename: str | None) -> str | None:
         if not filename:
             return None

@@ -48,7 +48,12 @@ def test_a_failing_handler_does_not_stop_the_others_and_is_logged_by_name(
     config = handlers(first="ok", third="ok")
     config = {
         "first": config["first"],
-        "broken": {"transport": f"{__name__}.ExplodingTransport", "templates": "log", "level": "ok"},
+        "broken": {
+            "transport": f"{__name__}.ExplodingTransport",
+            "templates": "log",
+            "level": "ok",
+            "max_attempts": 1,
+        },
         "third": config["third"],
     }
     settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = config

@@ -1,0 +1,77 @@
+"""Deliver one message through a handler's transport, retrying what can be retried.
+
+Transient failures (connection refused, timeouts, HTTP 429 and 5xx, SMTP 4xx)
+are retried with exponential backoff that honours Retry-After; permanent ones
+(a bad token, an unknown channel, a refused address) are not. The total time of
+one delivery is bounded by ``deadline``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from taskmanager.notifications.delivery_policy import RetryPolicy
+from taskmanager.notifications.exceptions import DeliveryError
+from taskmanager.notifications.handlers import NotificationHandler
+from taskmanager.notifications.message import Message
+
+logger = logging.getLogger("taskmanager.notifications")
+
+
+@dataclass(frozen=True)
+class Attempted:
+    """The outcome of delivering one message, after every attempt."""
+
+    sent: bool
+    attempts: int
+    error: str = ""
+    permanent: bool = False
+
+
+def attempt_delivery(
+    handler: NotificationHandler,
+    message: Message,
+    *,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Attempted:
+    """Send ``message`` with ``handler``'s transport; never raises."""
+    policy = policy or handler.retry_policy
+    started = clock()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            handler.send(message)
+        except DeliveryError as exc:
+            error, permanent, retry_after = handler.redact(exc.message), exc.permanent, exc.retry_after
+        except Exception as exc:  # a transport bug or an unwrapped library error: treat as transient
+            error = handler.redact(f"{type(exc).__name__}: {exc}")
+            permanent, retry_after = False, None
+        else:
+            return Attempted(sent=True, attempts=attempt)
+        if permanent or attempt >= policy.max_attempts:
+            return Attempted(sent=False, attempts=attempt, error=error, permanent=permanent)
+        wait = policy.delay(attempt, retry_after)
+        if clock() - started + wait > policy.deadline:
+            logger.warning(
+                "Notification handler %r: giving up after %d attempt(s), the next would pass the %s s "
+                "deadline: %s",
+                handler.name,
+                attempt,
+                policy.deadline,
+                error,
+            )
+            return Attempted(sent=False, attempts=attempt, error=error, permanent=False)
+        logger.info(
+            "Notification handler %r: attempt %d failed (%s); retrying in %.1f s",
+            handler.name,
+            attempt,
+            error,
+            wait,
+        )
+        sleep(wait)
