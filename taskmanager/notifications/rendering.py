@@ -11,6 +11,7 @@ override can extend one and replace a block.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -66,6 +67,18 @@ def _autoescape(name: str | None) -> bool:
     return name is not None and name.rsplit(".", 1)[-1] in ("html", "htm", "xml")
 
 
+def _json_dumps(obj: Any, **kwargs: Any) -> str:
+    """json.dumps for ``tojson`` that names an undefined variable instead of
+    failing with "StrictUndefined is not JSON serializable"."""
+
+    def default(value: Any) -> Any:
+        if isinstance(value, jinja2.Undefined):
+            value._fail_with_undefined_error()
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    return json.dumps(obj, default=default, **kwargs)
+
+
 class Renderer:
     """The one Jinja environment of the notifications, and template resolution."""
 
@@ -88,6 +101,7 @@ class Renderer:
             extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
         )
         self.env.filters.update(FILTERS)
+        self.env.policies["json.dumps_function"] = _json_dumps
         self._resolved: dict[tuple[str, str, str], tuple[str, SearchRoot]] = {}
         self._lock = threading.Lock()
 

@@ -1,0 +1,142 @@
+"""Delivery records, and resend_notifications re-attempting failed deliveries."""
+
+import datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from taskmanager.models import Delivery
+from taskmanager.notifications import DeliveryError, Transport
+from taskmanager.notifications.emission import prune_deliveries
+
+sent: list = []
+failures: list = []
+
+
+class FlakyTransport(Transport):
+    """Fails while ``failures`` holds errors (shared by every instance), then delivers."""
+
+    template_parts = ("txt",)
+    secret_options = ("webhook_url",)
+
+    def __init__(self, *, webhook_url: str = "", **options):
+        super().__init__(**options)
+        self.webhook_url = webhook_url
+
+    def send(self, message):
+        if failures:
+            raise failures.pop(0)
+        sent.append(message)
+
+
+@pytest.fixture
+def flaky(settings):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "chat": {
+            "transport": f"{__name__}.FlakyTransport",
+            "templates": "log",
+            "level": "ok",
+            "max_attempts": 1,
+            "webhook_url": "https://hooks.example.com/T0/B0/s3cr3t-path",
+        },
+        "log": {"class": "taskmanager.notifications.LogNotificationHandler", "level": "ok"},
+    }
+    sent.clear()
+    failures.clear()
+    yield
+    sent.clear()
+    failures.clear()
+
+
+def test_every_delivery_is_recorded_with_its_outcome_and_parts(flaky, make_report):
+    failures.append(DeliveryError("500 from https://hooks.example.com/T0/B0/s3cr3t-path"))
+    report = make_report("errors")
+    report.emit_notifications()
+    chat, log = Delivery.objects.get(handler="chat"), Delivery.objects.get(handler="log")
+    assert (chat.status, chat.attempts, chat.permanent, chat.level) == ("failed", 1, False, "errors")
+    assert chat.last_error == "500 from [secret]"
+    assert chat.parts["txt"].startswith("[errors] nightly import")
+    assert (log.status, log.attempts, log.last_error) == ("sent", 1, "")
+    assert log.sent_at is not None
+
+
+def test_resend_delivers_a_failed_delivery_once_and_never_again(flaky, make_report):
+    failures.append(DeliveryError("500"))
+    report = make_report("errors")
+    report.emit_notifications()
+    assert sent == []
+    call_command("resend_notifications")
+    assert len(sent) == 1
+    assert sent[0].parts["txt"] == Delivery.objects.get(handler="chat").parts["txt"]
+    call_command("resend_notifications")
+    assert len(sent) == 1
+    chat = Delivery.objects.get(handler="chat")
+    assert (chat.status, chat.attempts) == ("sent", 2)
+
+
+def test_resend_exits_non_zero_while_a_delivery_still_fails(flaky, make_report):
+    failures.extend([DeliveryError("500"), DeliveryError("still 500")])
+    make_report("errors").emit_notifications()
+    with pytest.raises(CommandError, match="1 delivery still failed") as excinfo:
+        call_command("resend_notifications")
+    assert excinfo.value.returncode == 1
+    assert Delivery.objects.get(handler="chat").last_error == "still 500"
+
+
+def test_resend_filters_by_report_and_handler(flaky, make_report):
+    failures.extend([DeliveryError("500"), DeliveryError("500")])
+    first, second = make_report("errors", name="first"), make_report("errors", name="second")
+    first.emit_notifications()
+    second.emit_notifications()
+    call_command("resend_notifications", report=second.pk, handler="chat")
+    assert [m.report for m in sent] == [second]
+    assert Delivery.objects.get(report=first, handler="chat").status == "failed"
+
+
+def test_resend_since_takes_a_look_back(flaky, make_report):
+    failures.append(DeliveryError("500"))
+    make_report("errors").emit_notifications()
+    Delivery.objects.update(created=timezone.now() - datetime.timedelta(days=3))
+    call_command("resend_notifications", "--since", "2d")
+    assert sent == []
+    call_command("resend_notifications", "--since", "4d")
+    assert len(sent) == 1
+
+
+def test_a_failed_round_followed_by_a_delivered_one_is_not_resent(flaky, make_report):
+    failures.append(DeliveryError("500"))
+    report = make_report("errors")
+    report.emit_notifications()
+    report.emit_notifications()
+    assert len(sent) == 1
+    call_command("resend_notifications")
+    assert len(sent) == 1
+
+
+def test_an_abandoned_pending_delivery_is_resent(flaky, make_report):
+    report = make_report("errors")
+    Delivery.objects.create(
+        report=report,
+        handler="chat",
+        level="errors",
+        created=timezone.now() - datetime.timedelta(hours=1),
+    )
+    call_command("resend_notifications")
+    assert [m.handler for m in sent] == ["chat"]
+
+
+def test_records_older_than_the_retention_are_pruned(settings, flaky, make_report):
+    make_report("errors").emit_notifications()
+    old = Delivery.objects.filter(handler="log")
+    old.update(created=timezone.now() - datetime.timedelta(days=91))
+    assert prune_deliveries() == 1
+    assert list(Delivery.objects.values_list("handler", flat=True)) == ["chat"]
+    settings.UWSGI_TASKMANAGER_DELIVERY_RETENTION_DAYS = None
+    Delivery.objects.update(created=timezone.now() - datetime.timedelta(days=900))
+    assert prune_deliveries() == 0
+
+
+def test_an_unreadable_since_is_a_clear_error(flaky):
+    with pytest.raises(CommandError, match="cannot read 'yesterday'"):
+        call_command("resend_notifications", "--since", "yesterday")
