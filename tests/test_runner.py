@@ -26,7 +26,9 @@ def media_root(settings: Any, tmp_path: Path) -> Path:
 
 def make_task(command: str, arguments: str = "", **fields: Any) -> Task:
     app_command, _ = AppCommand.objects.get_or_create(app_name="tests.sampleapp", name=command)
-    return Task.objects.create(name=command.replace("_", " "), command=app_command, arguments=arguments, **fields)
+    return Task.objects.create(
+        name=command.replace("_", " "), command=app_command, arguments=arguments, **fields
+    )
 
 
 def logfile_text(report: Report) -> str:
@@ -52,7 +54,9 @@ def test_it_counts_a_logging_warning_and_a_warning_line() -> None:
     assert counts(report) == ("warnings", 0, 2, 4)
     lines = report.log.splitlines()
     assert lines[0] == "checking rows"
-    assert lines[1].endswith(" WARNING tests.sampleapp.management.commands.ends_with_warnings: row 4 has no date")
+    assert lines[1].endswith(
+        " WARNING tests.sampleapp.management.commands.ends_with_warnings: row 4 has no date"
+    )
     assert lines[2:] == ["WARNING: row 9 is a duplicate", "done"]
 
 
@@ -186,7 +190,12 @@ def test_invalid_utf8_is_replaced_not_fatal() -> None:
     report = run_task(make_task("writes_invalid_utf8"))
     assert counts(report) == ("ok", 0, 0, 4)
     assert logfile_text(report) == "latin-1 caf\ufffd\nsplit €\nescaped caf\ufffd\ncut short \ufffd"
-    assert report.log.splitlines() == ["latin-1 caf\ufffd", "split €", "escaped caf\ufffd", "cut short \ufffd"]
+    assert report.log.splitlines() == [
+        "latin-1 caf\ufffd",
+        "split €",
+        "escaped caf\ufffd",
+        "cut short \ufffd",
+    ]
 
 
 def test_the_log_file_is_kept_under_media_root(media_root: Path) -> None:

@@ -12,7 +12,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("count", type=int)
         parser.add_argument("--long-line", type=int, default=0, help="Then one line of this many characters.")
-        parser.add_argument("--chunk", type=int, default=0, help="Write the long line in pieces of this size.")
+        parser.add_argument(
+            "--chunk", type=int, default=0, help="Write the long line in pieces of this size."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         filler = "x" * 190
