@@ -136,24 +136,17 @@ def run_task(task: Task) -> Report:
     report.notifications_disabled = _notifications_disabled(task)
 
     path = logfile_path(task, report, started)
-    fh: BinaryIO | None
+    tail_lines, max_line_length = settings.N_LINES_IN_REPORT_LOG, settings.MAX_LOG_LINE_LENGTH
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fh = open(path, "wb", buffering=_FILE_BUFFER)  # noqa: SIM115 - the sink closes it
+        fh = _open_logfile(path)
     except OSError as exc:
-        fh = None
-        opening_error: OSError | None = exc
-    else:
-        opening_error = None
-    sink = LogSink(
-        fh, tail_lines=settings.N_LINES_IN_REPORT_LOG, max_line_length=settings.MAX_LOG_LINE_LENGTH
-    )
-
-    if opening_error is not None:
-        # Without a log file the command is not run: nothing it writes could be kept.
-        sink.write_block(f"Cannot open the log file {path}: {opening_error}")
+        # Without a log file the command is not run: what it writes could not be kept.
+        sink = LogSink(None, tail_lines=tail_lines, max_line_length=max_line_length)
+        sink.write_block(f"Cannot open the log file {path}: {exc}")
         outcome = Outcome(failed=True)
+        path = ""
     else:
+        sink = LogSink(fh, tail_lines=tail_lines, max_line_length=max_line_length)
         app_command = task.command
 
         def run() -> None:
@@ -161,28 +154,49 @@ def run_task(task: Task) -> Report:
 
         outcome = run_captured(sink, run)
     sink.close()
-    if sink.file_error is not None:
-        sink.tail.append(f"[taskmanager] the log file is incomplete: {sink.file_error}")
 
     _refresh_connections()
+    _store(report, sink, outcome, path)
+    _record_on_task(task, report)
+    emit_notifications(report)
+    if outcome.interrupted is not None:
+        raise outcome.interrupted
+    return report
+
+
+def _open_logfile(path: str) -> BinaryIO:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    # Closed by the LogSink it is handed to.
+    return open(path, "wb", buffering=_FILE_BUFFER)
+
+
+def _store(report: Report, sink: LogSink, outcome: Outcome, path: str) -> None:
+    """Fill and save ``report``; keep or delete the log file at ``path`` ("" for none)."""
+    tail = list(sink.tail)
+    if sink.file_error is not None:
+        tail.append(f"[taskmanager] the log file is incomplete: {sink.file_error}")
     report.end_datetime = timezone.now()
-    report.log = "\n".join(sink.tail).replace("\x00", "\ufffd")
+    # PostgreSQL text cannot hold NUL characters.
+    report.log = "\n".join(tail).replace("\x00", "\ufffd")
     report.n_log_lines = sink.n_lines
     report.n_log_errors = sink.n_errors
     report.n_log_warnings = sink.n_warnings
     report.invocation_result = classify(outcome.failed, sink.n_errors, sink.n_warnings)
     report.extra = jsonable(outcome.extra)
-    report.logfile = path if fh is not None and settings.SAVE_LOGFILE else ""
-    if fh is not None and not settings.SAVE_LOGFILE:
-        with contextlib.suppress(FileNotFoundError):
+    report.logfile = path if settings.SAVE_LOGFILE else ""
+    if path and not settings.SAVE_LOGFILE:
+        with contextlib.suppress(OSError):
             os.remove(path)
     report.save()
 
+
+def _record_on_task(task: Task, report: Report) -> None:
     task.status = Task.STATUS_IDLE
     task.cached_last_invocation_datetime = report.invocation_datetime
     task.cached_last_invocation_result = report.invocation_result
     task.cached_last_invocation_n_errors = report.n_log_errors
     task.cached_last_invocation_n_warnings = report.n_log_warnings
+    # Only these fields: the task may have been edited in the admin meanwhile.
     task.save(
         update_fields=[
             "status",
@@ -192,11 +206,6 @@ def run_task(task: Task) -> Report:
             "cached_last_invocation_n_warnings",
         ]
     )
-
-    emit_notifications(report)
-    if outcome.interrupted is not None:
-        raise outcome.interrupted
-    return report
 
 
 def emit_notifications(report: Report) -> None:

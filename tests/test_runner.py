@@ -149,6 +149,16 @@ def test_exiting_with_code_zero_is_not_a_failure() -> None:
     assert counts(report) == ("ok", 0, 0, 1)
 
 
+def test_an_interrupted_run_is_saved_as_failed_then_the_interrupt_goes_on() -> None:
+    task = make_task("fails", "--how interrupt")
+    with pytest.raises(KeyboardInterrupt):
+        run_task(task)
+    report = Report.objects.get(task=task)
+    assert report.invocation_result == "failed"
+    assert report.log.endswith("KeyboardInterrupt")
+    assert Task.objects.get(pk=task.pk).status == Task.STATUS_IDLE
+
+
 def test_bad_arguments_fail_the_run_with_the_parsers_message() -> None:
     report = run_task(make_task("writes_lines", "--long-line many"))
     assert report.invocation_result == "failed"

@@ -12,7 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--how", choices=["exception", "commanderror", "exit", "exit0"], default="exception"
+            "--how", choices=["exception", "commanderror", "exit", "exit0", "interrupt"], default="exception"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -24,4 +24,6 @@ class Command(BaseCommand):
             sys.exit(3)
         if how == "exit0":
             sys.exit(0)
+        if how == "interrupt":
+            raise KeyboardInterrupt
         raise ValueError("unexpected row format")
