@@ -118,7 +118,9 @@ class LogSink:
         # Bumped on every write of plain text: a logging record compares it
         # with its value when the record was made (see RecordHandler).
         self.text_seq = 0
-        self.lock = threading.Lock()
+        # Re-entrant: a __del__ run by the garbage collector while this thread
+        # holds the lock may log, and a record's mark takes the lock.
+        self.lock = threading.RLock()
 
     @property
     def n_errors(self) -> int:
