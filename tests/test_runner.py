@@ -82,6 +82,12 @@ def test_it_captures_print_sys_streams_and_logging_in_order() -> None:
     assert lines[7] == "second line of the ERROR record"
 
 
+def test_it_captures_the_commands_worker_threads() -> None:
+    report = run_task(make_task("writes_from_a_thread"))
+    assert counts(report) == ("warnings", 0, 1, 2)
+    assert report.log.startswith("from the worker\n")
+
+
 def test_a_record_written_by_the_commands_own_handler_is_counted_by_level_not_text() -> None:
     report = run_task(make_task("logs_through_stdout"))
     # The handler's format has no level name and the warning's text says ERROR.
