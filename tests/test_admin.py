@@ -2,11 +2,13 @@
 
 import datetime
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -76,6 +78,16 @@ def result_list(response) -> str:
     match = re.search(r'<table id="result_list">.*?</table>', page(response), re.S)
     assert match, "no result list on the page"
     return match.group(0)
+
+
+def chunks(response: object) -> Iterator[bytes]:
+    """What a streamed response sends, chunk by chunk (and that it is streamed)."""
+    assert isinstance(response, StreamingHttpResponse)
+    yield from response
+
+
+def streamed(response: object) -> str:
+    return b"".join(chunks(response)).decode()
 
 
 def message_texts(response) -> list[str]:
@@ -297,12 +309,12 @@ def test_the_report_page_is_read_only_with_the_stored_tail_and_log_links(
     assert f'href="{viewer}"' in html
     assert f'href="{download}"' in html
 
-    log_page = b"".join(admin_client.get(viewer).streaming_content).decode()
+    log_page = streamed(admin_client.get(viewer))
     assert '<span class="tm-badge tm-badge-warnings">WARNINGS</span>' in log_page
     assert "10 lines" in log_page
     assert "run 1 line 1" in log_page  # beyond the stored tail
     assert '<span id="L9" class="tm-line tm-line-warning">' in log_page
-    raw = b"".join(admin_client.get(download).streaming_content).decode()
+    raw = streamed(admin_client.get(download))
     assert raw.splitlines()[0] == "run 1 line 1"
 
 

@@ -2,11 +2,13 @@
 
 import datetime
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ImproperlyConfigured
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -47,8 +49,14 @@ def make_report(task: Task, logfile: Path | None, lines: list[str], tail: int = 
     )
 
 
-def body(response) -> str:
-    return b"".join(response.streaming_content).decode()
+def chunks(response: object) -> Iterator[bytes]:
+    """What a streamed response sends, chunk by chunk (and that it is streamed)."""
+    assert isinstance(response, StreamingHttpResponse)
+    yield from response
+
+
+def streamed(response: object) -> str:
+    return b"".join(chunks(response)).decode()
 
 
 def viewer(report: Report, query: str = "") -> str:
@@ -64,7 +72,7 @@ def test_the_log_viewer_streams_the_whole_file(admin_client: Client, task: Task,
     assert response.status_code == 200
     assert response.streaming
     assert response["Content-Type"] == "text/html; charset=utf-8"
-    page = body(response)
+    page = streamed(response)
     # Every line, not only the three stored with the report, each numbered.
     assert '<a class="tm-ln" href="#L1">1</a>row 1 imported' in page
     assert '<a class="tm-ln" href="#L2000">2000</a>row 2000 imported' in page
@@ -75,7 +83,7 @@ def test_the_log_viewer_streams_the_whole_file(admin_client: Client, task: Task,
 def test_it_escapes_html_in_log_lines(admin_client: Client, task: Task, tmp_path: Path) -> None:
     report = make_report(task, tmp_path / "run.log", ["<script>alert('x')</script> & more"])
 
-    page = body(admin_client.get(viewer(report)))
+    page = streamed(admin_client.get(viewer(report)))
 
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; more" in page
@@ -85,7 +93,7 @@ def test_it_highlights_error_and_warning_lines(admin_client: Client, task: Task,
     lines = ["starting", "WARNING price missing for row 3", "ERROR cannot parse row 7", "done"]
     report = make_report(task, tmp_path / "run.log", lines)
 
-    page = body(admin_client.get(viewer(report)))
+    page = streamed(admin_client.get(viewer(report)))
 
     assert '<span id="L1" class="tm-line">' in page
     assert '<span id="L2" class="tm-line tm-line-warning">' in page
@@ -99,7 +107,7 @@ def test_it_filters_to_errors_keeping_the_line_numbers(
     lines = ["starting", "WARNING price missing", "ERROR cannot parse row 7", "done"]
     report = make_report(task, tmp_path / "run.log", lines)
 
-    page = body(admin_client.get(viewer(report, "?only=errors")))
+    page = streamed(admin_client.get(viewer(report, "?only=errors")))
 
     assert '<span id="L3" class="tm-line tm-line-error">' in page
     assert "price missing" not in page
@@ -120,7 +128,7 @@ def test_it_falls_back_to_the_stored_tail_when_the_file_was_not_kept(
 ) -> None:
     report = make_report(task, None, ["first", "second", "ERROR third", "fourth"], tail=2)
 
-    page = body(admin_client.get(viewer(report)))
+    page = streamed(admin_client.get(viewer(report)))
 
     assert "The log file was not kept" in page
     assert "2 lines" in page
@@ -134,7 +142,7 @@ def test_it_says_when_the_log_file_is_gone(admin_client: Client, task: Task, tmp
     report = make_report(task, logfile, ["first", "last"], tail=1)
     logfile.unlink()
 
-    page = body(admin_client.get(viewer(report)))
+    page = streamed(admin_client.get(viewer(report)))
 
     assert f"The log file {logfile} is not there any more" in page
     assert "last" in page
@@ -144,7 +152,7 @@ def test_it_shows_the_report_summary_and_links(admin_client: Client, task: Task,
     lines = ["WARNING a", "WARNING b", "ERROR c"]
     report = make_report(task, tmp_path / "run.log", lines, invocation_result=Report.RESULT_ERRORS)
 
-    page = body(admin_client.get(viewer(report)))
+    page = streamed(admin_client.get(viewer(report)))
 
     assert '<span class="tm-badge tm-badge-errors">ERRORS</span>' in page
     assert "3 lines" in page
@@ -193,7 +201,7 @@ def test_the_download_serves_the_raw_file_as_plain_text(
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert f'filename="report-{report.pk}.log"' in response["Content-Disposition"]
-    assert b"".join(response.streaming_content).decode() == "<b>raw</b>\nERROR kept as is\n"
+    assert streamed(response) == "<b>raw</b>\nERROR kept as is\n"
 
 
 def test_the_download_falls_back_to_the_stored_tail(admin_client: Client, task: Task) -> None:
@@ -219,7 +227,7 @@ def test_streaming_a_big_log_keeps_memory_small(admin_client: Client, task: Task
     response = admin_client.get(viewer(report))
     tracemalloc.start()
     try:
-        sent = sum(len(chunk) for chunk in response.streaming_content)
+        sent = sum(len(chunk) for chunk in chunks(response))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
