@@ -11,8 +11,8 @@ import logging
 import re
 import threading
 import weakref
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
@@ -86,7 +86,9 @@ class _SecretScrubber(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self._secrets: weakref.WeakKeyDictionary[SlackTransport, tuple[str, ...]] = weakref.WeakKeyDictionary()
+        self._secrets: weakref.WeakKeyDictionary[SlackTransport, tuple[str, ...]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._lock = threading.Lock()
 
     def register(self, transport: SlackTransport, secrets: Iterable[str | None]) -> None:
@@ -198,7 +200,11 @@ class SlackTransport(Transport):
     def _check_combination(self) -> None:
         hint = "Give 'token' and 'channel' (the Web API), or 'webhook_url' (an incoming webhook)."
         if self.webhook_url:
-            for key, value in (("token", self.token), ("channel", self.channels), ("base_url", self.base_url)):
+            for key, value in (
+                ("token", self.token),
+                ("channel", self.channels),
+                ("base_url", self.base_url),
+            ):
                 if value:
                     raise NotificationConfigurationError(
                         f"'{key}' cannot be used with 'webhook_url': an incoming webhook posts to its own "
@@ -207,7 +213,9 @@ class SlackTransport(Transport):
                         hint=hint,
                     )
         elif self.token and not self.channels:
-            raise NotificationConfigurationError("a Slack token is set but no 'channel'", key="channel", hint=hint)
+            raise NotificationConfigurationError(
+                "a Slack token is set but no 'channel'", key="channel", hint=hint
+            )
         elif self.channels and not self.token:
             raise NotificationConfigurationError(
                 f"'channel' is set ({', '.join(self.channels)}) but no 'token'", key="token", hint=hint
@@ -272,7 +280,9 @@ class SlackTransport(Transport):
         try:
             fitted = prepare_payload(message.parts["json"])
         except PayloadError as exc:
-            raise DeliveryError(f"Slack: the message cannot be sent as rendered: {exc}", permanent=True) from None
+            raise DeliveryError(
+                f"Slack: the message cannot be sent as rendered: {exc}", permanent=True
+            ) from None
         for change in fitted.changes:
             logger.info("Slack message for %r made to fit: %s", message.handler, change)
         payload = {"unfurl_links": False, "unfurl_media": False, **fitted.payload}
@@ -343,7 +353,9 @@ class SlackTransport(Transport):
         return DeliveryError(_scrubber.scrub(f"Slack: {text}{detail}"), permanent=code in PERMANENT_ERRORS)
 
     def _network_error(self, exc: Exception) -> DeliveryError:
-        kind = "timed out" if isinstance(exc, TimeoutError) or "timed out" in str(exc) else "connection failed"
+        kind = (
+            "timed out" if isinstance(exc, TimeoutError) or "timed out" in str(exc) else "connection failed"
+        )
         reason = getattr(exc, "reason", None) or exc
         return DeliveryError(
             _scrubber.scrub(f"Slack: {kind} ({type(exc).__name__}: {reason})"), permanent=False
@@ -380,7 +392,7 @@ def _bounded_rate_limit_handler(max_retry_count: int, max_wait: int) -> RetryHan
 
 
 @functools.cache
-def _bounded_rate_limit_class() -> type[RetryHandler]:
+def _bounded_rate_limit_class() -> Callable[..., RetryHandler]:
     from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
     class BoundedRateLimitErrorRetryHandler(RateLimitErrorRetryHandler):
