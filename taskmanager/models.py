@@ -254,18 +254,44 @@ class Task(models.Model):
     def last_report(self) -> Report | None:
         return self.report_set.order_by("-invocation_datetime", "-id").first()
 
-    def launch(self) -> None:
-        """Run the task now, in this process (the uWSGI spooler takes over when present)."""
-        from taskmanager.tasks import exec_command_task
+    def launch(self) -> Report | None:
+        """Run the task: on uWSGI's spooler when this process has one, else now, here.
 
-        exec_command_task(self)
+        On the spooler it runs at its scheduling when that is ahead, else at
+        once, then every repetition period; returns None. Without a spooler it
+        runs now and its report is returned. See :mod:`taskmanager.spooler`.
+        """
+        from taskmanager.spooler import launch
+
+        return launch(self)
 
     def stop(self) -> None:
-        """Cancel what is pending: the task goes back to idle with no spooler job."""
-        self.status = self.STATUS_IDLE
-        self.spooler_id = ""
-        self.cached_next_ride = None
-        self.save(update_fields=("status", "spooler_id", "cached_next_ride"))
+        """Cancel what the task waits for (its spool file is deleted); it becomes idle.
+
+        A run in progress goes on to its report; the task is not spooled again after it.
+        """
+        from taskmanager.spooler import stop
+
+        stop(self)
+
+    def get_next_ride(
+        self, after: datetime.datetime | None = None, anchor: datetime.datetime | None = None
+    ) -> datetime.datetime | None:
+        """When the task would run next after ``after`` (default: now), or None.
+
+        Its scheduling while that is ahead; else, for a repeating task, the
+        next ride of its grid, anchored at its scheduling (or ``anchor``, the
+        first ride of a task launched without one). See :mod:`taskmanager.scheduling`.
+        """
+        from taskmanager import scheduling
+
+        after = after or timezone.now()
+        if self.scheduling and self.scheduling > after:
+            return self.scheduling
+        anchor = self.scheduling or anchor
+        if not self.repetition_period or anchor is None:
+            return None
+        return scheduling.next_ride(anchor, self.repetition_period, self.repetition_rate, after)
 
 
 class Delivery(models.Model):

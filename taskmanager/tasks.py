@@ -11,9 +11,15 @@ if TYPE_CHECKING:
 def exec_command_task(task: Task) -> Report:
     """Run ``task``'s command now, in this process, and return its report.
 
-    See :mod:`taskmanager.runner` for what is captured and how the run is classified.
+    See :mod:`taskmanager.runner` for what is captured and how the run is
+    classified. uWSGI's spooler calls it for spooled rides
+    (:mod:`taskmanager.spooler`); a task that waits for a ride keeps waiting
+    for it after a run from here (``runtask``).
     """
     # Imported here so that this module loads before Django is set up (uWSGI's spooler).
     from taskmanager.runner import run_task
+    from taskmanager.spooler import waiting_status
 
-    return run_task(task)
+    report = run_task(task)
+    waiting_status(task)
+    return report

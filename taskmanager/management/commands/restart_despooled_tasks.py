@@ -1,0 +1,51 @@
+"""Re-spool the tasks whose spool files were lost; close the runs a dead spooler left open."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from taskmanager.recovery import recover_tasks
+
+
+class Command(BaseCommand):
+    help = (
+        "Recover the tasks that uWSGI left behind: spooled or scheduled tasks whose spool file is lost "
+        "are spooled again (at their ride, or now if it was missed), and runs left 'started' by a killed "
+        "spooler are marked failed (the task then waits for its next ride, or is idle). Run it where the "
+        "spool directory is mounted, as the user uWSGI runs as."
+    )
+    # Recovering must work while the notification settings have problems.
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--spooler-dir",
+            metavar="DIR",
+            help=(
+                "The spool directory (uWSGI's 'spooler' option) as seen from here. Only tasks spooled "
+                "into it are looked at; tasks with no spool file are spooled into it. Default: each "
+                "task's own spool directory."
+            ),
+        )
+        parser.add_argument(
+            "--foreground",
+            action="store_true",
+            help="Also mark failed the runs started in the foreground (runtask) that are still 'started'. "
+            "Only when no such run is going on.",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Say what would be done; change nothing.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        directory = options["spooler_dir"]
+        if directory is not None and not os.path.isdir(directory):
+            raise CommandError(f"--spooler-dir: {directory} is not a directory here.")
+        actions = recover_tasks(
+            directory=directory, dry_run=options["dry_run"], foreground=options["foreground"]
+        )
+        if not actions:
+            self.stdout.write("No task needs recovering.")
+        for action in actions:
+            self.stdout.write(str(action))

@@ -1,0 +1,253 @@
+"""Put right the tasks that a dead spooler or a lost spool directory left behind.
+
+Two things go wrong when uWSGI goes away without warning (a deploy, a killed
+container, an out-of-memory kill):
+
+* the spool files are lost (a spool directory that was not on a volume): the
+  tasks still say ``spooled`` or ``scheduled`` but nothing will run them. They
+  are spooled again: at their ride when it is still ahead, else at once (the
+  ride was missed), then on their grid as before;
+* a run is cut short: the task says ``started`` and its report never ends. The
+  report is closed as ``failed`` with a note at the end of its log (and its
+  notifications are sent), and the task goes on: spooled for its next ride if
+  it repeats, else idle. An interrupted run is never started again by itself:
+  a command that was halfway through sending invoices should not start over
+  unasked.
+
+:func:`recover_tasks` does both; ``manage.py restart_despooled_tasks`` and each
+spooler process at its start (see :mod:`taskmanager.spooler`) call it. Every
+change is conditional on the state it was decided from, so several spoolers
+starting together, or a command run meanwhile, do each thing once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from taskmanager import scheduling, spooler
+from taskmanager.conf import settings
+from taskmanager.models import Report, Task
+
+NOTE_INTERRUPTED = (
+    "[taskmanager] This run was interrupted: the uWSGI spooler running it stopped (killed or restarted) "
+    "before the command ended. Marked failed {by}."
+)
+NOTE_FOREGROUND = (
+    "[taskmanager] This run was interrupted: the process running it in the foreground stopped before "
+    "the command ended. Marked failed by restart_despooled_tasks --foreground."
+)
+BY_COMMAND = "by restart_despooled_tasks"
+BY_SPOOLER = "by the spooler when it started again"
+# A run that started this long before its ride was not started by the spooler for it.
+_CLOCK_SLACK = datetime.timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class Action:
+    """What recovery did (or, in a dry run, would do) to one task."""
+
+    task: Task
+    what: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f'task {self.task.pk} "{self.task.name}": {self.what}' + (
+            f" ({self.detail})" if self.detail else ""
+        )
+
+
+def interrupted_report(task: Task) -> Report | None:
+    """The task's report left open by a spooled run that died, if there is one.
+
+    A report that began before the ride the task waits for belongs to a run
+    started by hand (runtask) while the ride waited; that run may well be going on.
+    """
+    report = task.report_set.filter(end_datetime__isnull=True).order_by("-invocation_datetime", "-id").first()
+    if report is None:
+        return None
+    ride = task.cached_next_ride
+    if ride is not None and report.invocation_datetime < ride - _CLOCK_SLACK:
+        return None
+    return report
+
+
+def _count_lines(path: str) -> int:
+    lines, last = 0, b"\n"
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")
+
+
+def close_interrupted(report: Report, note: str) -> bool:
+    """Close an open report as failed, with ``note`` at the end of its log; notify.
+
+    Returns False when someone else closed it first.
+    """
+    from taskmanager.runner import emit_notifications, logfile_path
+
+    now = timezone.now()
+    closed = Report.objects.filter(pk=report.pk, end_datetime__isnull=True).update(
+        end_datetime=now, invocation_result=Report.RESULT_FAILED
+    )
+    if not closed:
+        return False
+    report.refresh_from_db()
+    path = logfile_path(report.task, report, report.invocation_datetime)
+    if os.path.isfile(path):
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"\n{note}\n")
+        report.logfile = path
+        report.n_log_lines = _count_lines(path)
+        report.log = "\n".join(report.log_tail_lines(settings.N_LINES_IN_REPORT_LOG))
+        if not settings.SAVE_LOGFILE:
+            os.remove(path)
+            report.logfile = ""
+    else:
+        report.log = note
+        report.n_log_lines = 1
+    report.save(update_fields=["logfile", "n_log_lines", "log"])
+    task = report.task
+    if task.last_report == report:
+        Task.objects.filter(pk=task.pk).update(
+            cached_last_invocation_datetime=report.invocation_datetime,
+            cached_last_invocation_result=Report.RESULT_FAILED,
+            cached_last_invocation_n_errors=None,
+            cached_last_invocation_n_warnings=None,
+        )
+    emit_notifications(report)
+    return True
+
+
+def _respool(task: Task, where: str | None, dry_run: bool, why: str) -> Action:
+    now = timezone.now()
+    ride = task.cached_next_ride if task.cached_next_ride and task.cached_next_ride > now else now
+    when = "now" if ride == now else f"at {scheduling.shown(ride)}"
+    if dry_run:
+        return Action(task, f"would be spooled again, {when}", why)
+    path = spooler.spool(
+        task,
+        ride,
+        anchor=task.scheduling or task.cached_next_ride,
+        directory=where,
+        replacing=task.spooler_id,
+    )
+    if path is None:
+        return Action(task, "left as it is", "changed meanwhile")
+    return Action(task, f"spooled again, {when}", why)
+
+
+def _anchor_from(path: str) -> datetime.datetime | None:
+    try:
+        anchor = spooler.read_spool_file(path).get("anchor")
+    except (OSError, ValueError):
+        return None
+    return parse_datetime(anchor) if anchor else None
+
+
+def _recover_started(task: Task, where: str | None, dry_run: bool, by: str) -> Action:
+    path = task.spooler_id
+    report = interrupted_report(task)
+    if report is None and task.report_set.filter(end_datetime__isnull=True).exists():
+        # Started by hand (runtask) while its ride waited; that run may well go on.
+        if os.path.exists(path):
+            return Action(task, "left as it is", "a run started by hand is going on")
+        return _respool(task, where, dry_run, "its spool file is lost; a run started by hand is going on")
+    detail = "was lost" if not os.path.exists(path) else "was left behind"
+    if dry_run:
+        return Action(task, "its interrupted run would be marked failed", f"its spool file {detail}")
+    if report is not None and not close_interrupted(report, NOTE_INTERRUPTED.format(by=by)):
+        return Action(task, "left as it is", "closed meanwhile")
+    if task.repetition_period:
+        anchor = _anchor_from(path) or task.cached_next_ride
+        new = spooler.spool_next_ride(
+            task, replacing=path, after=timezone.now(), anchor=anchor, directory=where
+        )
+        spooler.discard_spool_file(path)
+        if new:
+            return Action(
+                task, "interrupted run marked failed; next ride spooled", f"its spool file {detail}"
+            )
+        return Action(task, "interrupted run marked failed", "changed meanwhile")
+    Task.objects.filter(pk=task.pk, spooler_id=path).update(
+        status=Task.STATUS_IDLE, spooler_id="", cached_next_ride=None
+    )
+    spooler.discard_spool_file(path)
+    return Action(task, "interrupted run marked failed; task idle", f"its spool file {detail}")
+
+
+def _recover_foreground(task: Task, dry_run: bool) -> Action:
+    if dry_run:
+        return Action(task, "its run would be marked failed", "started in the foreground")
+    report = task.report_set.filter(end_datetime__isnull=True).order_by("-invocation_datetime").first()
+    if report is not None:
+        close_interrupted(report, NOTE_FOREGROUND)
+    Task.objects.filter(pk=task.pk, spooler_id="", status=Task.STATUS_STARTED).update(status=Task.STATUS_IDLE)
+    return Action(task, "run marked failed; task idle", "started in the foreground")
+
+
+def recover_tasks(
+    *, directory: str | None = None, dry_run: bool = False, foreground: bool = False, by: str = BY_COMMAND
+) -> list[Action]:
+    """Re-spool the tasks whose spool file is lost; close the runs a dead spooler left open.
+
+    Which tasks it looks at:
+
+    * in a uWSGI spooler (at its start): those spooled into this instance's
+      spool directories;
+    * with ``directory``: those spooled into it, and those with no spool file
+      at all (a launch that died halfway), spooled into it;
+    * otherwise: every task whose spool directory exists here, each spooled
+      again into its own directory.
+
+    Runs started in the foreground (runtask, a launch without spooler) are
+    left alone unless ``foreground``: nothing here can tell whether their
+    process still runs.
+    """
+    inside = spooler.has_spooler()
+    if directory is not None:
+        ours: list[str] | None = [os.path.realpath(directory)]
+    elif inside:
+        ours = [os.path.realpath(path) for path in spooler.spooler_directories()]
+    else:
+        ours = None
+    actions = []
+    tasks = Task.objects.filter(
+        status__in=(Task.STATUS_SPOOLED, Task.STATUS_SCHEDULED, Task.STATUS_STARTED)
+    ).order_by("pk")
+    for task in tasks:
+        path = task.spooler_id
+        if not path:
+            if task.status == Task.STATUS_STARTED:
+                if foreground:
+                    actions.append(_recover_foreground(task, dry_run))
+                elif not inside:
+                    actions.append(
+                        Action(task, "left as it is", "started in the foreground (see --foreground)")
+                    )
+            elif directory is not None:
+                actions.append(_respool(task, directory, dry_run, "it had no spool file"))
+            elif not inside:
+                actions.append(Action(task, "left as it is", "it has no spool file (see --spooler-dir)"))
+            continue
+        folder = os.path.realpath(os.path.dirname(path))
+        if ours is not None and folder not in ours:
+            continue  # another spooler's
+        if ours is None and not os.path.isdir(folder):
+            # Likely mounted elsewhere: spooling it again here would run it twice.
+            actions.append(Action(task, "left as it is", f"{folder} does not exist here"))
+            continue
+        if spooler.is_running(path):
+            continue
+        where = None if inside and directory is None else directory or folder
+        if task.status == Task.STATUS_STARTED:
+            actions.append(_recover_started(task, where, dry_run, by))
+        elif not os.path.exists(path):
+            actions.append(_respool(task, where, dry_run, "its spool file was lost"))
+    return actions
