@@ -352,7 +352,7 @@ def spool_next_ride(
         )
         return None
     anchor = task.scheduling or anchor or after
-    ride = scheduling.next_ride(anchor, task.repetition_period, task.repetition_rate, after)
+    ride = task.get_next_ride(after=after, anchor=anchor)
     if directory is None and not has_spooler():
         directory = os.path.dirname(replacing)
     return spool(task, ride, anchor=anchor, directory=directory, replacing=replacing)
@@ -376,14 +376,16 @@ def _claim(task_id: int, name: str) -> bool:
     """Whether the task still waits for this file (not stopped, not spooled anew meanwhile).
 
     A job can start before its launch recorded the file's path: it records it.
+    Tried first: a launch only ever goes from "" to the path, so once the
+    update finds no "" the path is there, unless the task was stopped.
     """
     Task = _task_model()
-    if Task.objects.filter(pk=task_id, spooler_id__endswith=f"/{name}").exists():
-        return True
     being_recorded = Task.objects.filter(
         pk=task_id, spooler_id="", status__in=(Task.STATUS_SPOOLED, Task.STATUS_SCHEDULED)
     )
-    return bool(being_recorded.update(spooler_id=_own_path(name)))
+    if being_recorded.update(spooler_id=_own_path(name)):
+        return True
+    return Task.objects.filter(pk=task_id, spooler_id__endswith=f"/{name}").exists()
 
 
 def run_task_job(args: dict[str, Any]) -> Report | None:

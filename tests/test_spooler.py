@@ -10,10 +10,12 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -368,3 +370,14 @@ def test_a_resend_job_resends_failed_deliveries(settings: Any, spool_dir: Path) 
     delivery.refresh_from_db()
     assert delivery.status == "sent"
     locmem.outbox.clear()
+
+
+def test_resend_notifications_spool_leaves_the_resend_to_the_spooler(spool_dir: Path) -> None:
+    out = StringIO()
+    call_command(
+        "resend_notifications", "--spool", str(spool_dir), "--handler", "slack", "--report", "12", stdout=out
+    )
+    [path] = spool_files(spool_dir)
+    assert out.getvalue() == f"Resend spooled: {path}\n"
+    args = spooler.read_spool_file(str(path))
+    assert (args["job"], args["handler"], args["report"]) == ("resend", "slack", "12")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from typing import Any
 
@@ -50,8 +51,16 @@ class Command(BaseCommand):
         parser.add_argument("--handler", help="Only deliveries of this handler.")
         parser.add_argument("--since", type=parse_since, help="Only deliveries created since then.")
         parser.add_argument("--dry-run", action="store_true", help="List what would be resent; send nothing.")
+        parser.add_argument(
+            "--spool",
+            metavar="SPOOLER_DIR",
+            help="Leave the resend to the uWSGI spooler serving this spool directory, and return at once.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["spool"]:
+            self._spool(options)
+            return
         deliveries = list(
             resendable(report=options["report"], handler=options["handler"], since=options["since"])
         )
@@ -80,3 +89,14 @@ class Command(BaseCommand):
                 self.stderr.write(f"failed {where} ({kind}): {result.outcome.error}")
         if failed:
             raise CommandError(f"{failed} deliver{'y' if failed == 1 else 'ies'} still failed.", returncode=1)
+
+    def _spool(self, options: dict[str, Any]) -> None:
+        from taskmanager.spooler import spool_resend
+
+        directory = options["spool"]
+        if not os.path.isdir(directory):
+            raise CommandError(f"--spool: {directory} is not a directory here.")
+        path = spool_resend(
+            report=options["report"], handler=options["handler"], since=options["since"], directory=directory
+        )
+        self.stdout.write(f"Resend spooled: {path}")

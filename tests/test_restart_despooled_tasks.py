@@ -1,0 +1,48 @@
+"""manage.py restart_despooled_tasks: what it says and what it refuses."""
+
+import os
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from taskmanager import spooler
+from taskmanager.models import AppCommand, Task
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("restart_despooled_tasks", *args, stdout=out)
+    return out.getvalue()
+
+
+def make_task(**fields: Any) -> Task:
+    app_command, _ = AppCommand.objects.get_or_create(app_name="tests.sampleapp", name="ends_ok")
+    return Task.objects.create(name="nightly", command=app_command, **fields)
+
+
+def test_it_says_when_nothing_needs_recovering() -> None:
+    make_task()
+    assert run() == "No task needs recovering.\n"
+
+
+def test_it_prints_one_line_per_task_it_recovers(tmp_path: Path) -> None:
+    task = make_task()
+    path = spooler.spool(task, directory=str(tmp_path))
+    assert path is not None
+    os.unlink(path)
+    assert (
+        run("--dry-run")
+        == f'task {task.pk} "nightly": would be spooled again, now (its spool file was lost)\n'
+    )
+    assert run() == f'task {task.pk} "nightly": spooled again, now (its spool file was lost)\n'
+    assert len(list(tmp_path.glob("uwsgi_spoolfile_on_*"))) == 1
+
+
+def test_a_spooler_dir_that_is_not_a_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="is not a directory here"):
+        run("--spooler-dir", str(tmp_path / "missing"))
