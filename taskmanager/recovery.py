@@ -26,6 +26,7 @@ import datetime
 import os
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -182,6 +183,22 @@ def _recover_started(task: Task, where: str | None, dry_run: bool, by: str) -> A
     return Action(task, "interrupted run marked failed; task idle", f"its spool file {detail}")
 
 
+def _settle(task: Task, where: str | None, dry_run: bool) -> Action:
+    """A task whose ride ran, but whose spooler stopped before spooling the next one."""
+    why = "its last ride ran; its spool file was lost"
+    if dry_run:
+        return Action(
+            task, "its next ride would be spooled" if task.repetition_period else "would be idle", why
+        )
+    path = task.spooler_id
+    new = spooler.spool_next_ride(
+        task, replacing=path, after=timezone.now(), anchor=task.cached_next_ride, directory=where
+    )
+    if new:
+        return Action(task, "next ride spooled", why)
+    return Action(task, "idle", why)
+
+
 def _recover_foreground(task: Task, dry_run: bool) -> Action:
     if dry_run:
         return Action(task, "its run would be marked failed", "started in the foreground")
@@ -218,9 +235,10 @@ def recover_tasks(
     else:
         ours = None
     actions = []
-    tasks = Task.objects.filter(
-        status__in=(Task.STATUS_SPOOLED, Task.STATUS_SCHEDULED, Task.STATUS_STARTED)
-    ).order_by("pk")
+    waiting = Q(status__in=(Task.STATUS_SPOOLED, Task.STATUS_SCHEDULED, Task.STATUS_STARTED))
+    # Idle with a spool file: the spooler stopped between a run and spooling the next ride.
+    left_between_rides = Q(status=Task.STATUS_IDLE) & ~Q(spooler_id="")
+    tasks = Task.objects.filter(waiting | left_between_rides).order_by("pk")
     for task in tasks:
         path = task.spooler_id
         if not path:
@@ -248,6 +266,10 @@ def recover_tasks(
         where = None if inside and directory is None else directory or folder
         if task.status == Task.STATUS_STARTED:
             actions.append(_recover_started(task, where, dry_run, by))
-        elif not os.path.exists(path):
+        elif os.path.exists(path):
+            continue  # the spooler will run it, or see that its ride ran
+        elif spooler.ride_ran(task, task.cached_next_ride) or task.status == Task.STATUS_IDLE:
+            actions.append(_settle(task, where, dry_run))
+        else:
             actions.append(_respool(task, where, dry_run, "its spool file was lost"))
     return actions

@@ -328,6 +328,12 @@ def waiting_status(task: Task) -> None:
     Task.objects.filter(pk=task.pk, spooler_id=task.spooler_id, status=Task.STATUS_IDLE).update(status=status)
 
 
+def ride_ran(task: Task, ride: datetime.datetime | None) -> bool:
+    """Whether a run started at or after ``ride``: a ride is due once, and that run covered it."""
+    last = task.cached_last_invocation_datetime
+    return last is not None and ride is not None and last >= ride
+
+
 def spool_next_ride(
     task: Task,
     *,
@@ -401,7 +407,13 @@ def run_task_job(args: dict[str, Any]) -> Report | None:
     if task is None:
         logger.info("Spool file %s: its task %s is gone.", name, args["task"])
         return None
-    if task.status == Task.STATUS_STARTED and task.spooler_id.endswith(f"/{name}"):
+    ours = task.spooler_id.endswith(f"/{name}")
+    if ours and task.status != Task.STATUS_STARTED and ride_ran(task, ride):
+        # Run already, by this very file: its spooler stopped after the run but
+        # before letting go of the file (sending notifications, say).
+        spool_next_ride(task, replacing=task.spooler_id, after=max(timezone.now(), ride), anchor=anchor)
+        return None
+    if ours and task.status == Task.STATUS_STARTED:
         report = recovery.interrupted_report(task)
         if report is not None:
             # This file's run began before and never ended: its spooler died.

@@ -144,6 +144,32 @@ def test_a_missed_ride_is_spooled_for_now(spool_dir: Path) -> None:
     assert task.status == "spooled"
 
 
+def test_a_ride_that_ran_before_its_file_was_lost_is_not_run_again(spool_dir: Path) -> None:
+    task = make_task()
+    lost(task, spool_dir)
+    Task.objects.filter(pk=task.pk).update(cached_last_invocation_datetime=timezone.now())
+    [action] = recover_tasks()
+    assert (action.what, action.detail) == ("idle", "its last ride ran; its spool file was lost")
+    assert spool_files(spool_dir) == []
+    task.refresh_from_db()
+    assert (task.status, task.spooler_id) == ("idle", "")
+
+
+def test_a_repeating_task_left_idle_between_two_rides_gets_its_next_ride(spool_dir: Path) -> None:
+    anchor = timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=30)
+    task = make_task(scheduling=anchor, repetition_period="hour")
+    lost(task, spool_dir, anchor=anchor)
+    # The run ended (the runner made the task idle), then the spooler died.
+    Task.objects.filter(pk=task.pk).update(
+        status=Task.STATUS_IDLE, cached_last_invocation_datetime=timezone.now()
+    )
+    [action] = recover_tasks()
+    assert action.what == "next ride spooled"
+    task.refresh_from_db()
+    assert (task.status, task.cached_next_ride) == ("scheduled", anchor + datetime.timedelta(hours=1))
+    assert len(spool_files(spool_dir)) == 1
+
+
 def test_a_task_whose_file_is_there_is_left_alone(spool_dir: Path) -> None:
     task = make_task()
     path = spooled(task, spool_dir, timezone.now() + datetime.timedelta(hours=1))

@@ -323,6 +323,20 @@ def test_a_job_that_starts_before_its_path_is_recorded_claims_the_task(
     assert Report.objects.filter(task=task, invocation_result="ok").exists()
 
 
+def test_a_file_whose_ride_already_ran_is_not_run_again(spool_dir: Path) -> None:
+    task = make_task()
+    path = spooled(task, directory=str(spool_dir))
+    task.refresh_from_db()
+    assert task.cached_next_ride is not None
+    # The spooler ran it, then died while sending its notifications: uWSGI runs the file again.
+    ran_at = task.cached_next_ride + datetime.timedelta(seconds=1)
+    Task.objects.filter(pk=task.pk).update(status=Task.STATUS_IDLE, cached_last_invocation_datetime=ran_at)
+    spooler.spooler_job(uwsgi_args(path))
+    assert not Report.objects.filter(task=task).exists()
+    task.refresh_from_db()
+    assert (task.status, task.spooler_id, task.cached_next_ride) == ("idle", "", None)
+
+
 def test_a_job_never_raises_so_uwsgi_does_not_retry_it_forever(caplog: pytest.LogCaptureFixture) -> None:
     assert spooler.spooler_job({"job": "task", "task": "not a number", "spooler_task_name": "f"}) == -2
     assert "Spool file f failed" in caplog.text
