@@ -497,13 +497,14 @@ def recover_at_spooler_start() -> None:
         return
     from django.db import connections
 
-    from taskmanager import recovery
-
     try:
         _django_ready()
+        from taskmanager import recovery
+
         for action in recovery.recover_tasks(by=recovery.BY_SPOOLER):
             logger.warning("taskmanager recovery: %s", action)
     except Exception:
+        # Most likely no settings: uWSGI's env must set DJANGO_SETTINGS_MODULE.
         logger.exception("Recovering tasks at the spooler's start failed.")
     finally:
         connections.close_all()
