@@ -267,6 +267,7 @@ class Task(models.Model):
         self.cached_next_ride = None
         self.save(update_fields=("status", "spooler_id", "cached_next_ride"))
 
+
 class Delivery(models.Model):
     """One handler's delivery of one report: what was sent, and what happened.
 
