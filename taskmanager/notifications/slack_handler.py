@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 
 from taskmanager.notifications.exceptions import NotificationTemplateError
@@ -16,6 +17,8 @@ from taskmanager.notifications.transports.slack import SlackTransport
 
 if TYPE_CHECKING:
     from taskmanager.models import Report
+
+logger = logging.getLogger("taskmanager.notifications")
 
 
 class SlackNotificationHandler(NotificationHandler):
@@ -50,5 +53,7 @@ class SlackNotificationHandler(NotificationHandler):
                 filename=str(root.path / name),
                 origin=root.origin,
             ) from None
+        for change in fitted.changes:
+            logger.info("Slack message for %r made to fit: %s", self.name, change)
         text = json.dumps(fitted.payload, ensure_ascii=False, indent=2)
         return dataclasses.replace(message, parts={**message.parts, "json": text})
