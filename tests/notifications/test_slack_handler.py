@@ -76,7 +76,7 @@ def test_a_finished_task_reaches_slack_through_the_settings(settings, fake_slack
     }
     make_report("ok").emit_notifications()
     outcomes = make_report("errors", name="nightly export").emit_notifications()
-    assert [(o.handler, o.sent, o.error) for o in outcomes] == [("slack", True, None)]
+    assert [(o.handler, o.sent, o.error) for o in outcomes] == [("slack", True, "")]
     [message] = fake_slack.messages
     assert message["blocks"][0]["text"]["text"] == "nightly export: errors"
 
