@@ -358,7 +358,11 @@ class SlackTransport(Transport):
         text = label if status == 200 else f"{label} (HTTP {status})"
         if status == 429 and retry_after:
             text += f", Retry-After {retry_after} s"
-        return DeliveryError(_scrubber.scrub(f"Slack: {text}{detail}"), permanent=code in PERMANENT_ERRORS)
+        return DeliveryError(
+            _scrubber.scrub(f"Slack: {text}{detail}"),
+            permanent=code in PERMANENT_ERRORS,
+            retry_after=_seconds(retry_after) if status == 429 else None,
+        )
 
     def _network_error(self, exc: OSError | HTTPException) -> DeliveryError:
         kind = (
@@ -377,6 +381,13 @@ def _retry_after(headers: Any) -> str | None:
         if key.lower() == "retry-after":
             return str(value[0] if isinstance(value, list) else value)
     return None
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _summarise(failures: list[tuple[str, DeliveryError]], total: int) -> DeliveryError:
