@@ -148,12 +148,12 @@ class NotificationHandler:
         """
         context = context if context is not None else self.context(report, level=level)
         context = {**context, "handler": self.name, "test": test}
-        renderer = get_renderer()
         parts: dict[str, str] = {}
         problems: list[str] = []
         for part in self.template_parts:
             if strict:
-                parts[part] = renderer.render_part(self.template_folder, context["level"], part, context)
+                name, _root = get_renderer().resolve(self.template_folder, context["level"], part)
+                parts[part] = self._render_part(name, part, context)
             else:
                 parts[part] = self._render_with_fallback(part, context, problems)
         return Message(
@@ -166,6 +166,28 @@ class NotificationHandler:
             problems=tuple(problems),
         )
 
+    def finish_part(self, part: str, text: str) -> str:
+        """Check or reshape a rendered part before it is sent (override in a subclass).
+
+        Raise ValueError when the text cannot be used: it is reported as an
+        error of the template that produced it, and falls back like one.
+        """
+        return text
+
+    def _render_part(self, name: str, part: str, context: dict[str, Any]) -> str:
+        renderer = get_renderer()
+        text = renderer.render(name, context)
+        try:
+            return self.finish_part(part, text)
+        except ValueError as exc:
+            filename, origin = renderer.locate(name)
+            raise NotificationTemplateError(
+                f"the rendered {part!r} part is not usable: {exc}",
+                template=name,
+                filename=filename,
+                origin=origin,
+            ) from None
+
     def _render_with_fallback(self, part: str, context: dict[str, Any], problems: list[str]) -> str:
         """Render a part; if a template fails, the shipped default, then a minimal message.
 
@@ -175,20 +197,26 @@ class NotificationHandler:
         renderer = get_renderer()
         level = context["level"]
         try:
-            return renderer.render_part(self.template_folder, level, part, context)
+            name, _root = renderer.resolve(self.template_folder, level, part)
+            return self._render_part(name, part, context)
         except NotificationTemplateError as exc:
             problem = self.redact(str(exc))
             logger.error("Notification handler %r: template failed, falling back: %s", self.name, problem)
             problems.append(problem)
         try:
-            name = renderer.resolve_shipped(self.template_folder, level, part)
-            return renderer.render(name, context)
+            return self._render_part(
+                renderer.resolve_shipped(self.template_folder, level, part), part, context
+            )
         except NotificationTemplateError as exc:
             if not isinstance(exc, TemplateNotFound):
                 problem = self.redact(str(exc))
                 logger.error("Notification handler %r: shipped template failed too: %s", self.name, problem)
                 problems.append(problem)
-        return minimal_part(part, context, problems[0] if problems else "no template")
+        minimal = minimal_part(part, context, problems[0] if problems else "no template")
+        try:
+            return self.finish_part(part, minimal)
+        except ValueError:
+            return minimal
 
     def send(self, message: Message) -> None:
         self.transport.send(message)

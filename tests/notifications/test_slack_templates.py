@@ -226,10 +226,19 @@ def test_a_sixty_block_template_is_cut_to_fifty_in_the_preview_and_in_slack(
 def test_a_template_that_is_not_json_is_an_error_naming_the_file(slack, make_report, project_templates):
     (project_templates / "default.json").write_text('{"text": {{ task_name|tojson }},}\n')
     with pytest.raises(NotificationTemplateError) as caught:
-        slack.render(make_report("errors"))
+        slack.render(make_report("errors"), strict=True)
     assert caught.value.filename == str(project_templates / "default.json")
     assert "not valid JSON" in str(caught.value)
     assert "UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS" in str(caught.value)
+
+
+def test_at_run_time_a_template_that_is_not_json_falls_back_to_the_shipped_one(
+    slack, make_report, project_templates
+):
+    (project_templates / "default.json").write_text('{"text": {{ task_name|tojson }},}\n')
+    message = slack.render(make_report("errors"))
+    assert json.loads(message.parts["json"])["blocks"][0]["type"] == "header"
+    assert "not valid JSON" in message.problems[0]
 
 
 def test_a_report_without_an_end_still_renders(slack, fake_slack, make_report):
