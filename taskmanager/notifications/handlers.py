@@ -50,10 +50,11 @@ class NotificationHandler:
         options: dict[str, Any] | None = None,
         max_attempts: int | None = None,
         deadline: float | None = None,
+        retry_delay: float | None = None,
     ) -> None:
         self.name = name
         self.level = level
-        self.retry_policy = _retry_policy(name, max_attempts, deadline)
+        self.retry_policy = _retry_policy(name, max_attempts, deadline, retry_delay)
         transport_class = transport_class or type(self).transport_class
         if transport_class is None:
             raise NotificationConfigurationError(
@@ -227,7 +228,19 @@ class NotificationHandler:
         return message
 
 
-def _retry_policy(name: str, max_attempts: object, deadline: object) -> RetryPolicy:
+def _seconds_option(name: str, key: str, value: object, upper: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= upper:
+        raise NotificationConfigurationError(
+            f"{key!r} must be a number of seconds above 0 and at most {upper:g}, not {value!r}",
+            handler=name,
+            key=key,
+        )
+    return float(value)
+
+
+def _retry_policy(
+    name: str, max_attempts: object, deadline: object, retry_delay: object = None
+) -> RetryPolicy:
     policy = RetryPolicy()
     if max_attempts is not None:
         if not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or not 1 <= max_attempts <= 20:
@@ -238,13 +251,9 @@ def _retry_policy(name: str, max_attempts: object, deadline: object) -> RetryPol
             )
         policy = replace(policy, max_attempts=max_attempts)
     if deadline is not None:
-        if not isinstance(deadline, (int, float)) or isinstance(deadline, bool) or not 0 < deadline <= 3600:
-            raise NotificationConfigurationError(
-                f"'deadline' must be a number of seconds from 0 to 3600, not {deadline!r}",
-                handler=name,
-                key="deadline",
-            )
-        policy = replace(policy, deadline=float(deadline))
+        policy = replace(policy, deadline=_seconds_option(name, "deadline", deadline, 3600))
+    if retry_delay is not None:
+        policy = replace(policy, base_delay=_seconds_option(name, "retry_delay", retry_delay, 600))
     return policy
 
 
