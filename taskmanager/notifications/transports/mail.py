@@ -148,7 +148,7 @@ class MailTransport(Transport):
             raise NotificationConfigurationError(
                 "'recipients' has no address",
                 key="recipients",
-                hint='Give at least one address: a list, or a string like "ops@example.com, dev@example.com".',
+                hint='Give at least one address: a list or a string like "ops@example.com, dev@example.org".',
             )
         self.from_email = check_address(from_email.strip(), key="from_email") if from_email else None
         self.reply_to = parse_addresses(reply_to, key="reply_to")

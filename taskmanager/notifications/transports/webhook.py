@@ -54,7 +54,9 @@ class WebhookTransport(Transport):
         super().__init__(**options)
         if not isinstance(url, str) or not url.strip():
             raise NotificationConfigurationError(
-                "'url' is empty", key="url", hint="Give the webhook's URL (often from an environment variable)."
+                "'url' is empty",
+                key="url",
+                hint="Give the webhook's URL (often from an environment variable).",
             )
         url = url.strip()
         parts = urlsplit(url)
