@@ -1,12 +1,12 @@
 """MailNotificationHandler end to end: settings -> templates -> Django's SMTP backend -> aiosmtpd."""
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 
 from taskmanager.notifications.mail import MailNotificationHandler
 from tests.notifications.hostile import INJECTING_NAME, LONG_NAME, hostile_fields, hostile_lines
+from tests.notifications.html_checks import assets, css_left_uninlined
 
 MAIL = "taskmanager.notifications.MailNotificationHandler"
 
@@ -47,30 +47,6 @@ def subject(received):
     return received.message["Subject"].strip()
 
 
-class Assets(HTMLParser):
-    """Every URL an HTML document refers to, and the tags that would load something."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-        self.loading_tags: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("img", "link", "script", "iframe", "object", "embed", "video", "audio", "source"):
-            self.loading_tags.append(tag)
-        for name, value in attrs:
-            if name in ("src", "href", "background", "srcset", "poster", "action") and value:
-                self.urls.append(value)
-            if name == "style" and value:
-                self.urls.extend(re.findall(r"url\(\s*['\"]?([^'\")]+)", value))
-
-
-def assets(html: str) -> Assets:
-    parser = Assets()
-    parser.feed(html)
-    return parser
-
-
 def test_a_report_arrives_as_multipart_alternative_with_the_configured_headers(mail_settings, make_report):
     send(make_report("errors"))
 
@@ -101,10 +77,11 @@ def test_the_subject_says_level_task_and_outcome(mail_settings, make_report, res
     assert subject(mail_settings.messages[0]) == expected
 
 
-def test_the_html_part_has_inlined_styles_and_no_style_block(mail_settings, make_report):
+def test_the_html_part_has_inlined_styles_and_keeps_only_media_queries(mail_settings, make_report):
     send(make_report("errors"))
     _text, html = bodies(mail_settings.messages[0])
-    assert "<style" not in html
+    assert css_left_uninlined(html) == []
+    assert "@media only screen and (max-width: 480px)" in html
     assert html.count('style="') > 20
     assert re.search(r'<pre class="log" style="[^"]*white-space: pre-wrap', html)
     assert re.search(r'<td class="banner" style="[^"]*background-color: #ffe4e2', html)

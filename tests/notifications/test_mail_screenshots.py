@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.notifications.html_checks import css_left_uninlined
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "screenshot_mails.py"
 
 
@@ -46,5 +48,5 @@ def test_the_rendered_pages_differ_by_level_and_are_inlined():
     assert set(pages) == {"ok", "warnings", "errors", "failed"}
     assert len(set(pages.values())) == 4
     for html in pages.values():
-        assert "<style" not in html
+        assert css_left_uninlined(html) == []
         assert "Nightly catalogue import" in html

@@ -8,7 +8,7 @@ from django.core import checks
 from taskmanager.notifications.checks import check_notification_settings
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transports.mail import MailTransport, one_line, parse_addresses
+from taskmanager.notifications.transports.mail import MailTransport, needs_inlining, one_line, parse_addresses
 
 MAIL = "taskmanager.notifications.MailNotificationHandler"
 
@@ -209,3 +209,30 @@ def test_a_subject_with_line_breaks_is_sent_as_one_line_even_without_the_mail_ha
     assert received.message["Subject"] == "nightly Bcc: evil@example.com"
     assert received.message["Bcc"] is None
     assert received.rcpt_tos == ["ops@example.com"]
+
+
+def test_html_from_a_handler_that_does_not_inline_is_inlined_when_sent(smtp_settings):
+    html = (
+        "<html><head><style>p { color: #123456 } @media (max-width: 480px) { p { color: red } }</style>"
+        "</head><body><p>x</p></body></html>"
+    )
+    MailTransport(recipients="ops@example.com").send(
+        Message(handler="mail", level="ok", parts={"subject.txt": "s", "txt": "x", "html": html})
+    )
+    sent = smtp_settings.messages[0].message.get_body(("html",)).get_content()
+    assert '<p style="color: #123456;">x</p>' in sent
+    assert "@media (max-width: 480px)" in sent
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<p>no style</p>", False),
+        ("<style>@media (max-width: 480px) { .a { color: red } }</style>", False),
+        ("<style>/* .a { } */ @media print { .a { color: red } }</style>", False),
+        ("<style>.a { color: red }</style>", True),
+        ("<STYLE type='text/css'>@media print { .a { } } td { padding: 0 }</STYLE>", True),
+    ],
+)
+def test_needs_inlining_ignores_what_cannot_be_inlined(html, expected):
+    assert needs_inlining(html) is expected
