@@ -1,6 +1,7 @@
 """MailTransport: options, and delivery errors from a real SMTP server on loopback."""
 
 import socket
+import sys
 
 import pytest
 from django.core import checks
@@ -236,3 +237,13 @@ def test_html_from_a_handler_that_does_not_inline_is_inlined_when_sent(smtp_sett
 )
 def test_needs_inlining_ignores_what_cannot_be_inlined(html, expected):
     assert needs_inlining(html) is expected
+
+
+def test_a_missing_css_inline_is_check_error_e009_naming_the_extra(settings, monkeypatch):
+    monkeypatch.setitem(sys.modules, "css_inline", None)  # makes "import css_inline" fail
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "mail": {"class": MAIL, "recipients": "ops@example.com"}
+    }
+    [error] = [m for m in check_notification_settings() if m.id == "taskmanager.E009"]
+    assert "css-inline" in error.msg
+    assert 'pip install "django-uwsgi-taskmanager[notifications]"' in error.hint

@@ -147,4 +147,6 @@ def _describe(exc: BaseException) -> str:
     reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
     if isinstance(reason, TimeoutError):
         return "timed out"
+    if isinstance(reason, str):
+        return reason
     return f"{type(reason).__name__}: {reason}" if str(reason) else type(reason).__name__
