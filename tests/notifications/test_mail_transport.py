@@ -246,4 +246,4 @@ def test_a_missing_css_inline_is_check_error_e009_naming_the_extra(settings, mon
     }
     [error] = [m for m in check_notification_settings() if m.id == "taskmanager.E009"]
     assert "css-inline" in error.msg
-    assert 'pip install "django-uwsgi-taskmanager[notifications]"' in error.hint
+    assert 'pip install "django-uwsgi-taskmanager[notifications]"' in (error.hint or "")
