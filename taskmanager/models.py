@@ -254,6 +254,19 @@ class Task(models.Model):
     def last_report(self) -> Report | None:
         return self.report_set.order_by("-invocation_datetime", "-id").first()
 
+    def launch(self) -> None:
+        """Run the task now, in this process (the uWSGI spooler takes over when present)."""
+        from taskmanager.tasks import exec_command_task
+
+        exec_command_task(self)
+
+    def stop(self) -> None:
+        """Cancel what is pending: the task goes back to idle with no spooler job."""
+        self.status = self.STATUS_IDLE
+        self.spooler_id = ""
+        self.cached_next_ride = None
+        self.save(update_fields=("status", "spooler_id", "cached_next_ride"))
+
 
 class Delivery(models.Model):
     """One handler's delivery of one report: what was sent, and what happened.

@@ -1,24 +1,150 @@
-"""Views of the taskmanager app."""
+"""The log viewer: a report's whole log, streamed, and its raw download."""
 
 from __future__ import annotations
 
+import html
+from collections.abc import Iterator
 from typing import Any
 
+from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.views.generic import TemplateView
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views import View
 
 from taskmanager.models import Report
 
+# Where the template puts the log lines; the page is sent as the rendered
+# text before it, the lines as they are read, then the text after it.
+LOG_LINES_MARKER = "<!-- taskmanager:log-lines -->"
+
+# ?only=errors / ?only=warnings keep the lines highlighted with that class.
+LINE_FILTERS = {"": "", "errors": "error", "warnings": "warning"}
+
+
+def line_class(line: str) -> str:
+    """``error`` or ``warning`` for lines to highlight (ERROR wins, as in the counts)."""
+    if "ERROR" in line:
+        return "error"
+    if "WARNING" in line:
+        return "warning"
+    return ""
+
+
+def get_report_for(request: HttpRequest, pk: int) -> Report:
+    """The report, when the staff member may view reports."""
+    if not request.user.has_perm("taskmanager.view_report"):
+        raise PermissionDenied(_("You may not view task reports."))
+    return get_object_or_404(Report.objects.select_related("task"), pk=pk)
+
 
 @method_decorator(staff_member_required, name="dispatch")
-class LogViewerView(TemplateView):
-    """The whole log of one report (placeholder until the admin work lands)."""
+class LogViewerView(View):
+    """The whole log of one report, with line numbers and ERROR/WARNING lines highlighted.
+
+    The response is streamed: lines are read, escaped and sent in chunks, so a
+    log of any size never sits in memory.
+    """
 
     template_name = "taskmanager/log_viewer.html"
+    lines_per_chunk = 500
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["report"] = get_object_or_404(Report, pk=kwargs["pk"])
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
+        report = get_report_for(request, pk)
+        only = request.GET.get("only", "")
+        if only not in LINE_FILTERS:
+            return HttpResponseBadRequest(
+                _("Unknown filter only=%(only)s: use only=errors, only=warnings or no filter.")
+                % {"only": only},
+                content_type="text/plain; charset=utf-8",
+            )
+        page = render_to_string(self.template_name, self.get_context_data(report, only), request=request)
+        if LOG_LINES_MARKER not in page:
+            raise ImproperlyConfigured(
+                f"The template {self.template_name} must contain {{{{ log_lines_marker }}}} "
+                "where the log lines go."
+            )
+        before, after = page.split(LOG_LINES_MARKER, 1)
+        response = StreamingHttpResponse(
+            self.stream(report, before, after, LINE_FILTERS[only]), content_type="text/html; charset=utf-8"
+        )
+        # Proxies such as nginx would otherwise buffer the whole page.
+        response["X-Accel-Buffering"] = "no"
+        return response
+
+    def get_context_data(self, report: Report, only: str) -> dict[str, Any]:
+        base = reverse("log_viewer", args=(report.pk,))
+        context: dict[str, Any] = {
+            **admin.site.each_context(self.request),
+            "title": _("Log of %(report)s") % {"report": report},
+            "report": report,
+            "task": report.task,
+            "opts": Report._meta,
+            "has_logfile": report.has_logfile(),
+            "n_tail_lines": len(report.log.splitlines()),
+            "only": only,
+            "filter_links": [
+                (_("all lines"), base, only == ""),
+                (_("errors only"), f"{base}?only=errors", only == "errors"),
+                (_("warnings only"), f"{base}?only=warnings", only == "warnings"),
+            ],
+            "download_url": reverse("log_download", args=(report.pk,)),
+            "report_url": reverse("admin:taskmanager_report_change", args=(report.pk,)),
+            "log_lines_marker": mark_safe(LOG_LINES_MARKER),
+        }
         return context
+
+    def stream(self, report: Report, before: str, after: str, wanted: str) -> Iterator[str]:
+        yield before
+        chunk: list[str] = []
+        shown = 0
+        for number, line in enumerate(report.iter_log_lines(), start=1):
+            css = line_class(line)
+            if wanted and css != wanted:
+                continue
+            shown += 1
+            chunk.append(
+                f'<span id="L{number}" class="tm-line{" tm-line-" + css if css else ""}">'
+                f'<a class="tm-ln" href="#L{number}">{number}</a>{html.escape(line, quote=False)}</span>'
+            )
+            if len(chunk) >= self.lines_per_chunk:
+                yield "\n".join(chunk) + "\n"
+                chunk.clear()
+        if chunk:
+            yield "\n".join(chunk) + "\n"
+        if not shown:
+            yield '<span class="tm-line tm-empty">{}</span>\n'.format(
+                html.escape(_("No matching lines.") if wanted else _("The log is empty."))
+            )
+        yield after
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class LogDownloadView(View):
+    """The raw log file as text/plain (the stored tail when the file was not kept)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        report = get_report_for(request, pk)
+        if report.has_logfile():
+            return FileResponse(
+                open(report.logfile, "rb"),  # FileResponse closes it
+                as_attachment=True,
+                filename=f"report-{report.pk}.log",
+                content_type="text/plain; charset=utf-8",
+            )
+        response = HttpResponse(report.log, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="report-{report.pk}-tail.log"'
+        return response

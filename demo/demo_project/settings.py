@@ -1,0 +1,76 @@
+"""Settings of the demo project. A local demo: the secret key is public, DEBUG is on."""
+
+from pathlib import Path
+
+DEMO_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = "demo-only-not-secret"
+DEBUG = True
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "taskmanager",
+    "demo.demoapp",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "demo.demo_project.urls"
+WSGI_APPLICATION = "demo.demo_project.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DEMO_DIR / "db.sqlite3"}}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "Europe/Rome"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DEMO_DIR / "out" / "static"
+# Reports' log files go to media/taskmanager/logs/.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DEMO_DIR / "media"
+
+# Mail is written to files in demo/out/mail/, never sent.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = DEMO_DIR / "out" / "mail"
+DEFAULT_FROM_EMAIL = "taskmanager-demo@example.com"
+
+# --- taskmanager -------------------------------------------------------------
+# Links in notifications point at the demo's runserver.
+UWSGI_TASKMANAGER_BASE_URL = "http://127.0.0.1:8000"
+UWSGI_TASKMANAGER_N_REPORTS_INLINE = 5
+UWSGI_TASKMANAGER_SHOW_LOGVIEWER_LINK = True
+
+# Notification handlers: one entry per handler (transport + per-level
+# templates), see the docs' notifications pages. The demo will add two that
+# need no network nor secrets: mail through the file backend above (read
+# demo/out/mail/) and the log handler (printed by runtask). Empty for now: no
+# notifications are sent.
+UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS: dict[str, dict[str, object]] = {}

@@ -1,0 +1,1 @@
+"""The demo's app: four sample commands, one per report result, and the demo's helpers."""
