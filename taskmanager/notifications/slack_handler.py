@@ -36,8 +36,9 @@ class SlackNotificationHandler(NotificationHandler):
         level: Level | None = None,
         context: dict[str, Any] | None = None,
         test: bool = False,
+        strict: bool = False,
     ) -> Message:
-        message = super().render(report, level=level, context=context, test=test)
+        message = super().render(report, level=level, context=context, test=test, strict=strict)
         if "json" not in message.parts:
             return message
         try:
