@@ -33,8 +33,9 @@ class MailNotificationHandler(NotificationHandler):
         level: Level | None = None,
         context: dict[str, Any] | None = None,
         test: bool = False,
+        strict: bool = False,
     ) -> Message:
-        message = super().render(report, level=level, context=context, test=test)
+        message = super().render(report, level=level, context=context, test=test, strict=strict)
         parts = dict(message.parts)
         if "subject.txt" in parts:
             parts["subject.txt"] = one_line(parts["subject.txt"])

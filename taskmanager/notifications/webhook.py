@@ -35,8 +35,9 @@ class WebhookNotificationHandler(NotificationHandler):
         level: Level | None = None,
         context: dict[str, Any] | None = None,
         test: bool = False,
+        strict: bool = False,
     ) -> Message:
-        message = super().render(report, level=level, context=context, test=test)
+        message = super().render(report, level=level, context=context, test=test, strict=strict)
         if "json" in message.parts:
             self._check_json(message)
         return message
