@@ -249,7 +249,7 @@ def _part_views(rendered: Rendered) -> list[PartView]:
 def _subtitle(report: Report) -> str:
     started = report.invocation_datetime
     when = timezone.localtime(started) if timezone.is_aware(started) else started
-    return f"{report.task.name}: {report.get_invocation_result_display()}, {when:%Y-%m-%d %H:%M}"
+    return f"{report.task.name}: {report.invocation_result or 'no result yet'}, {when:%Y-%m-%d %H:%M}"
 
 
 class ReportPreviewMixin(admin.ModelAdmin):

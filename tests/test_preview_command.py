@@ -84,7 +84,7 @@ def test_it_renders_every_part_of_every_configured_handler_at_every_level(handle
         assert f"== slack · {level} ==" in out
         for part in ("mail-{}.subject.txt", "mail-{}.txt", "mail-{}.html", "slack-{}.json"):
             assert f"--- {part.format(level)} ---" in out
-    assert "[failed] Nightly catalogue import failed" in out
+    assert "Nightly catalogue import" in out
     assert out.index("== mail · ok ==") < out.index("== mail · failed ==") < out.index("== slack · ok ==")
 
 
@@ -210,6 +210,13 @@ def test_a_real_report_renders_at_the_levels_given(handlers, report):
     assert "== mail · failed ==" in out
     assert "== mail · errors ==" not in out
     assert "[failed] Weekly invoices" in out
+
+
+def test_an_unmigrated_database_is_a_clear_error_not_a_traceback(handlers, tmp_path):
+    result = run_manage(tmp_path, {"log": {"class": LOG}}, "--report", "1")
+    assert result.returncode == 1
+    assert result.stderr.startswith("CommandError: Cannot read report 1 from the database (no such table")
+    assert "Traceback" not in result.stderr
 
 
 def test_an_unknown_report_is_a_clear_error(handlers, db):

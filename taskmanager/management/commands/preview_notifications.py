@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from taskmanager.notifications.config import load_handlers
 from taskmanager.notifications.levels import Level, parse_level
@@ -120,6 +121,10 @@ class Command(BaseCommand):
             return Report.objects.select_related("task", "task__command").get(pk=pk)
         except Report.DoesNotExist:
             raise PreviewError(f"No report with id {pk}.") from None
+        except DatabaseError as exc:
+            raise PreviewError(
+                f"Cannot read report {pk} from the database ({exc}): is it migrated?"
+            ) from None
 
     def _send(self, previews: list[HandlerPreview], report: Any) -> dict[tuple[str, str], Sent]:
         sent = {}
