@@ -28,6 +28,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 
 from taskmanager.models import Report
+from taskmanager.notifications.delivery_policy import RetryPolicy
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.levels import Level, level_of_result, parse_level
 from taskmanager.notifications.preview import (
@@ -188,6 +189,10 @@ def slack_blocks(payload: str) -> list[dict[str, Any]] | None:
     return blocks
 
 
+#: "Send now" tries once: a web request must not wait out a delivery's retries.
+ONE_ATTEMPT = RetryPolicy(max_attempts=1)
+
+
 # -- the page -----------------------------------------------------------------------
 
 
@@ -338,7 +343,7 @@ class ReportPreviewMixin(admin.ModelAdmin):
                 messages.ERROR,
             )
             return HttpResponseRedirect(back)
-        sent = send_test(handler, rendered, report)
+        sent = send_test(handler, rendered, report, policy=ONE_ATTEMPT)
         if sent.sent:
             self.message_user(
                 request,

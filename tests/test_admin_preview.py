@@ -367,3 +367,14 @@ def test_send_now_for_an_unknown_handler_says_so(handlers, superuser, report):
     response = csrf_post(login(superuser, enforce_csrf_checks=True), preview_url(report), {"handler": "sms"})
     assert "No usable handler named &#x27;sms&#x27;." in response.content.decode()
     assert not Delivery.objects.exists()
+
+
+def test_send_now_tries_once_and_leaves_retrying_to_the_resend_command(handlers, slack, superuser, report):
+    slack.fail_next(1, status=500)
+    response = csrf_post(
+        login(superuser, enforce_csrf_checks=True), preview_url(report), {"handler": "slack"}
+    )
+    assert "Sending a test with slack failed after 1 attempt(s):" in response.content.decode()
+    assert len(slack.requests) == 1
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.permanent) == (Delivery.STATUS_FAILED, 1, False)

@@ -413,3 +413,10 @@ def test_secrets_never_appear_in_any_output(tmp_path, slack):
     assert len(slack.messages) == 2
     assert "[secret]" in outputs[1][2]  # the JSON document's options, masked
     assert "invalid_auth" in outputs[4][2]
+
+
+def test_send_retries_a_transient_failure_like_a_real_delivery(handlers, slack, report):
+    slack.fail_next(1, status=500)
+    out = preview("--send", "--report", str(report.pk), "--handler", "slack")
+    assert "Sent as a test (2 attempt(s)" in out
+    assert len(slack.messages) == 1

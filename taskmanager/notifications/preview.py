@@ -25,6 +25,7 @@ from django.utils import timezone
 from taskmanager.conf import settings
 from taskmanager.notifications.config import SETTING, Loaded, load_handlers, parse_spec
 from taskmanager.notifications.delivery import attempt_delivery
+from taskmanager.notifications.delivery_policy import RetryPolicy
 from taskmanager.notifications.exceptions import (
     NotificationConfigurationError,
     NotificationTemplateError,
@@ -434,11 +435,19 @@ class Sent:
     delivery_id: int | None = None
 
 
-def send_test(handler: NotificationHandler, rendered: Rendered, report: Report | None) -> Sent:
+def send_test(
+    handler: NotificationHandler,
+    rendered: Rendered,
+    report: Report | None,
+    *,
+    policy: RetryPolicy | None = None,
+) -> Sent:
     """Deliver a message rendered with ``test=True`` through the handler's real transport.
 
     For a saved report the delivery is recorded (a :class:`~taskmanager.models.Delivery`
-    with ``test=True``); a sample report has no row to record it against.
+    with ``test=True``); a sample report has no row to record it against. ``policy``
+    overrides the handler's retries (the admin tries once: a web request must not wait
+    out backoffs).
     """
     from taskmanager.models import Delivery
     from taskmanager.notifications.emission import Outcome, record
@@ -451,7 +460,7 @@ def send_test(handler: NotificationHandler, rendered: Rendered, report: Report |
         delivery = Delivery.objects.create(
             report=report, handler=handler.name, level=rendered.level, test=True
         )
-    attempted = attempt_delivery(handler, message)
+    attempted = attempt_delivery(handler, message, policy=policy)
     if delivery is not None:
         outcome = Outcome(
             handler.name,
