@@ -85,7 +85,9 @@ def screenshot_mails(out_dir: Path, levels: tuple[str, ...] = LEVELS, *, scale: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images", help="folder for the PNGs")
     parser.add_argument("--level", action="append", choices=LEVELS, help="only these levels (repeatable)")
     args = parser.parse_args(argv)

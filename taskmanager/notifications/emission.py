@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("taskmanager.notifications")
 
 #: Threads for one emission at most; handlers beyond it queue.
-MAX_PARALLEL = 32
+MAX_PARALLEL = 64
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.levels import Level
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.transports.mail import MailTransport, inline_css, one_line
 
@@ -26,16 +25,9 @@ class MailNotificationHandler(NotificationHandler):
     transport_class = MailTransport
     templates = "mail"
 
-    def render(
-        self,
-        report: Report,
-        *,
-        level: Level | None = None,
-        context: dict[str, Any] | None = None,
-        test: bool = False,
-        strict: bool = False,
-    ) -> Message:
-        message = super().render(report, level=level, context=context, test=test, strict=strict)
+    def render(self, report: Report, **options: Any) -> Message:
+        """Render as the base class does (same keyword options), then finish the parts."""
+        message = super().render(report, **options)
         parts = dict(message.parts)
         if "subject.txt" in parts:
             parts["subject.txt"] = one_line(parts["subject.txt"])

@@ -101,9 +101,17 @@ _SAMPLES: dict[Level, _Sample] = {
             *_START,
             (32.3, "ERROR", "Import aborted: prices.csv cannot be read"),
             (32.3, None, "Traceback (most recent call last):"),
-            (32.3, None, '  File "/srv/shop/catalogue/management/commands/import_catalogue.py", line 88, in handle'),
+            (
+                32.3,
+                None,
+                '  File "/srv/shop/catalogue/management/commands/import_catalogue.py", line 88, in handle',
+            ),
             (32.3, None, '    rows = self.read_csv(source / "prices.csv")'),
-            (32.3, None, '  File "/srv/shop/catalogue/management/commands/import_catalogue.py", line 141, in read_csv'),
+            (
+                32.3,
+                None,
+                '  File "/srv/shop/catalogue/management/commands/import_catalogue.py", line 141, in read_csv',
+            ),
             (32.3, None, '    raise CommandError(f"{path.name}: {exc}") from exc'),
             (
                 32.3,

@@ -26,8 +26,9 @@ empty text (Slack rejects it)      > 0      dropping the element or block
 
 Lengths are counted in UTF-16 code units, which is never less than the
 characters Slack counts, so an emoji-heavy text cannot slip past a limit.
-The marker says how much was left out: ``… 1,234 more characters`` (or
-``… 1,234 earlier characters`` at the top of a cut log).
+The marker says how much was left out, counting ``&amp;`` as the one
+character it stands for: ``… 1,234 more characters`` (or ``… 1,234 earlier
+characters`` at the top of a cut log).
 
 What cannot be made to fit (JSON that is not an object, an unknown block
 type, a section without text) raises :class:`PayloadError`; slack_sdk's
@@ -154,7 +155,8 @@ def cut_mrkdwn(text: str, limit: int) -> str:
     closing = "\n" + FENCE + "\n"
     keep = _prefix_within(text, max(0, limit - len(marker) - len(closing)))
     kept = _safe_mrkdwn_end(text[:keep])
-    suffix = more_marker(len(text) - len(kept))
+    # Counted as the reader would: "&amp;" is one character of the report.
+    suffix = more_marker(len(unescape_mrkdwn(text[len(kept) :])))
     if kept.count(FENCE) % 2:
         # The cut is inside a code block: close it, or the marker would read as code.
         kept += closing
@@ -189,7 +191,7 @@ def _cut_code_tail(text: str, limit: int) -> str | None:
             match = _ENTITY.match(body, amp)
             if match and match.end() > start:
                 start = match.end()
-    return head + earlier_marker(start) + "\n" + body[start:] + tail
+    return head + earlier_marker(len(unescape_mrkdwn(body[:start]))) + "\n" + body[start:] + tail
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -208,10 +210,10 @@ def parse_payload(text: str) -> dict[str, Any]:
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
-        line = text.splitlines()[exc.lineno - 1] if text.splitlines() else ""
-        raise PayloadError(
-            [f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno} of the output: {line[:200]!r}"]
-        ) from None
+        lines = text.splitlines()
+        line = lines[exc.lineno - 1][:200] if lines else ""
+        where = f"line {exc.lineno}, column {exc.colno} of the output"
+        raise PayloadError([f"not valid JSON: {exc.msg} at {where}: {line!r}"]) from None
     if not isinstance(payload, dict):
         raise PayloadError([f"the payload must be a JSON object, not {type(payload).__name__}"])
     return payload
@@ -347,7 +349,11 @@ def _fit_context(block: dict[str, Any], where: str, changes: list[str]) -> list[
         return [block]
     elements = [e for e in elements if not _is_empty(e)]
     for number, element in enumerate(elements):
-        if isinstance(element, dict) and element.get("type") in ("mrkdwn", "plain_text") and _text_of(element):
+        if (
+            isinstance(element, dict)
+            and element.get("type") in ("mrkdwn", "plain_text")
+            and _text_of(element)
+        ):
             _cut_text_object(element, CONTEXT_TEXT, f"{where} element {number}", changes)
     if len(elements) > MAX_CONTEXT_ELEMENTS:
         keep, surplus = elements[: MAX_CONTEXT_ELEMENTS - 1], elements[MAX_CONTEXT_ELEMENTS - 1 :]

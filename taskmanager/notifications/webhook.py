@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from taskmanager.notifications.exceptions import NotificationTemplateError
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.levels import Level
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.rendering import get_renderer
 from taskmanager.notifications.transports.webhook import WebhookTransport
@@ -28,16 +27,9 @@ class WebhookNotificationHandler(NotificationHandler):
     transport_class = WebhookTransport
     templates = "webhook"
 
-    def render(
-        self,
-        report: Report,
-        *,
-        level: Level | None = None,
-        context: dict[str, Any] | None = None,
-        test: bool = False,
-        strict: bool = False,
-    ) -> Message:
-        message = super().render(report, level=level, context=context, test=test, strict=strict)
+    def render(self, report: Report, **options: Any) -> Message:
+        """Render as the base class does (same keyword options), then finish the parts."""
+        message = super().render(report, **options)
         if "json" in message.parts:
             self._check_json(message)
         return message

@@ -50,6 +50,28 @@ def inline_css(html: str) -> str:
     return str(inliner.inline(html))
 
 
+_STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style\s*>", re.DOTALL | re.IGNORECASE)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def needs_inlining(html: str) -> bool:
+    """Whether a ``<style>`` block of ``html`` has rules that :func:`inline_css` would inline
+    (anything but at-rules such as ``@media``, which stay in the block once inlined)."""
+    for block in _STYLE_BLOCK.findall(html):
+        depth = 0
+        prelude: list[str] = []
+        for char in _CSS_COMMENT.sub("", block):
+            if char == "{":
+                if depth == 0 and not "".join(prelude).strip().startswith("@"):
+                    return True
+                depth, prelude = depth + 1, []
+            elif char == "}":
+                depth = max(0, depth - 1)
+            elif depth == 0:
+                prelude.append(char)
+    return False
+
+
 def _split_addresses(value: str) -> list[str]:
     """Split a comma-separated header value, keeping commas inside quotes or <...>."""
     items: list[str] = []
@@ -148,7 +170,7 @@ class MailTransport(Transport):
             raise NotificationConfigurationError(
                 "'recipients' has no address",
                 key="recipients",
-                hint='Give at least one address: a list, or a string like "ops@example.com, dev@example.com".',
+                hint='Give at least one address: a list or a string like "ops@example.com, dev@example.org".',
             )
         self.from_email = check_address(from_email.strip(), key="from_email") if from_email else None
         self.reply_to = parse_addresses(reply_to, key="reply_to")
@@ -165,8 +187,8 @@ class MailTransport(Transport):
     def build(self, message: Message) -> EmailMultiAlternatives:
         """The ``EmailMultiAlternatives`` for ``message`` (not sent)."""
         html = message.parts["html"]
-        if "<style" in html:
-            # Rendered by a handler that did not inline (the generic one): inline here.
+        if needs_inlining(html):
+            # Rendered by a handler that does not inline (the generic one): inline here.
             html = inline_css(html)
         email = EmailMultiAlternatives(
             subject=one_line(message.parts["subject.txt"]),

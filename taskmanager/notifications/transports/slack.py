@@ -11,8 +11,9 @@ import logging
 import re
 import threading
 import weakref
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Iterable
+from http.client import HTTPException
+from typing import TYPE_CHECKING, Any
 
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
@@ -86,7 +87,9 @@ class _SecretScrubber(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self._secrets: weakref.WeakKeyDictionary[SlackTransport, tuple[str, ...]] = weakref.WeakKeyDictionary()
+        self._secrets: weakref.WeakKeyDictionary[SlackTransport, tuple[str, ...]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._lock = threading.Lock()
 
     def register(self, transport: SlackTransport, secrets: Iterable[str | None]) -> None:
@@ -183,6 +186,13 @@ class SlackTransport(Transport):
         self.username = _optional_str("username", username)
         self.icon_emoji = _optional_str("icon_emoji", icon_emoji)
         self._check_combination()
+        for key in ("webhook_url", "base_url"):
+            url = getattr(self, key)
+            if url and not url.startswith(("https://", "http://")):
+                # Never the URL itself in the message: a webhook URL is a secret.
+                raise NotificationConfigurationError(
+                    f"'{key}' must be an http(s) URL", key=key, hint="It starts with https://."
+                )
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             raise NotificationConfigurationError(
                 f"'timeout' must be a positive number of seconds, not {timeout!r}", key="timeout"
@@ -198,7 +208,11 @@ class SlackTransport(Transport):
     def _check_combination(self) -> None:
         hint = "Give 'token' and 'channel' (the Web API), or 'webhook_url' (an incoming webhook)."
         if self.webhook_url:
-            for key, value in (("token", self.token), ("channel", self.channels), ("base_url", self.base_url)):
+            for key, value in (
+                ("token", self.token),
+                ("channel", self.channels),
+                ("base_url", self.base_url),
+            ):
                 if value:
                     raise NotificationConfigurationError(
                         f"'{key}' cannot be used with 'webhook_url': an incoming webhook posts to its own "
@@ -207,7 +221,9 @@ class SlackTransport(Transport):
                         hint=hint,
                     )
         elif self.token and not self.channels:
-            raise NotificationConfigurationError("a Slack token is set but no 'channel'", key="channel", hint=hint)
+            raise NotificationConfigurationError(
+                "a Slack token is set but no 'channel'", key="channel", hint=hint
+            )
         elif self.channels and not self.token:
             raise NotificationConfigurationError(
                 f"'channel' is set ({', '.join(self.channels)}) but no 'token'", key="token", hint=hint
@@ -272,7 +288,9 @@ class SlackTransport(Transport):
         try:
             fitted = prepare_payload(message.parts["json"])
         except PayloadError as exc:
-            raise DeliveryError(f"Slack: the message cannot be sent as rendered: {exc}", permanent=True) from None
+            raise DeliveryError(
+                f"Slack: the message cannot be sent as rendered: {exc}", permanent=True
+            ) from None
         for change in fitted.changes:
             logger.info("Slack message for %r made to fit: %s", message.handler, change)
         payload = {"unfurl_links": False, "unfurl_media": False, **fitted.payload}
@@ -302,7 +320,7 @@ class SlackTransport(Transport):
             response = client.chat_postMessage(channel=channel, **payload)
         except SlackApiError as exc:
             raise self._api_error(exc) from None
-        except Exception as exc:
+        except (OSError, HTTPException) as exc:
             raise self._network_error(exc) from None
         warnings = (response.get("response_metadata") or {}).get("warnings") or response.get("warning")
         if warnings:
@@ -315,7 +333,7 @@ class SlackTransport(Transport):
         assert isinstance(client, WebhookClient)
         try:
             response = client.send_dict(payload)
-        except Exception as exc:
+        except (OSError, HTTPException) as exc:
             raise self._network_error(exc) from None
         if response.status_code == 200:
             return
@@ -340,10 +358,16 @@ class SlackTransport(Transport):
         text = label if status == 200 else f"{label} (HTTP {status})"
         if status == 429 and retry_after:
             text += f", Retry-After {retry_after} s"
-        return DeliveryError(_scrubber.scrub(f"Slack: {text}{detail}"), permanent=code in PERMANENT_ERRORS)
+        return DeliveryError(
+            _scrubber.scrub(f"Slack: {text}{detail}"),
+            permanent=code in PERMANENT_ERRORS,
+            retry_after=_seconds(retry_after) if status == 429 else None,
+        )
 
-    def _network_error(self, exc: Exception) -> DeliveryError:
-        kind = "timed out" if isinstance(exc, TimeoutError) or "timed out" in str(exc) else "connection failed"
+    def _network_error(self, exc: OSError | HTTPException) -> DeliveryError:
+        kind = (
+            "timed out" if isinstance(exc, TimeoutError) or "timed out" in str(exc) else "connection failed"
+        )
         reason = getattr(exc, "reason", None) or exc
         return DeliveryError(
             _scrubber.scrub(f"Slack: {kind} ({type(exc).__name__}: {reason})"), permanent=False
@@ -357,6 +381,13 @@ def _retry_after(headers: Any) -> str | None:
         if key.lower() == "retry-after":
             return str(value[0] if isinstance(value, list) else value)
     return None
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _summarise(failures: list[tuple[str, DeliveryError]], total: int) -> DeliveryError:
@@ -380,7 +411,7 @@ def _bounded_rate_limit_handler(max_retry_count: int, max_wait: int) -> RetryHan
 
 
 @functools.cache
-def _bounded_rate_limit_class() -> type[RetryHandler]:
+def _bounded_rate_limit_class() -> Callable[..., RetryHandler]:
     from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
     class BoundedRateLimitErrorRetryHandler(RateLimitErrorRetryHandler):

@@ -54,7 +54,9 @@ class WebhookTransport(Transport):
         super().__init__(**options)
         if not isinstance(url, str) or not url.strip():
             raise NotificationConfigurationError(
-                "'url' is empty", key="url", hint="Give the webhook's URL (often from an environment variable)."
+                "'url' is empty",
+                key="url",
+                hint="Give the webhook's URL (often from an environment variable).",
             )
         url = url.strip()
         parts = urlsplit(url)
@@ -145,4 +147,6 @@ def _describe(exc: BaseException) -> str:
     reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
     if isinstance(reason, TimeoutError):
         return "timed out"
+    if isinstance(reason, str):
+        return reason
     return f"{type(reason).__name__}: {reason}" if str(reason) else type(reason).__name__

@@ -51,6 +51,5 @@ class Command(BaseCommand):
                 self.stdout.write("  ".join("-" * width for width in widths))
         base = (settings.BASE_URL or "").rstrip("/")
         self.stdout.write("")
-        self.stdout.write(
-            f"Whole log of a report: {base}{reports[0].get_log_viewer_url()} (change the number)"
-        )
+        viewer = f"{base}{reports[0].get_log_viewer_url()}"
+        self.stdout.write(f"Whole log of report #{reports[0].pk}: {viewer} (for another, change the number)")

@@ -1,0 +1,137 @@
+"""What capturing a task's output costs: peak memory and wall time of a 40 MB run.
+
+Run from the repository root::
+
+    /work/main/.venv/bin/python benchmarks/capture.py [--lines 200000] [--repeat 3]
+
+In a temporary folder it migrates a database file, makes a task running the
+``writes_lines`` sample command (``--lines`` lines of 200 bytes: 40 MB), then
+times, each in a fresh process and ``--repeat`` times (best run kept):
+
+* ``manage.py runtask``: the run captured into a report and its log file;
+* ``manage.py writes_lines N > /dev/null``: the same command, output thrown away;
+* ``manage.py writes_lines 0 > /dev/null``: Django's start-up alone, for scale.
+
+Peak RSS is the child's own ``ru_maxrss`` (``os.wait4``). Targets: peak RSS of
+runtask below 150 MB (issue 2), then at most 100 MB and wall time at most 1.5x
+the /dev/null run (issue 7). Exits with 1 when the issue 2 target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TASK_NAME = "bench 40MB"
+RSS_TARGET_ISSUE_2 = 150
+RSS_TARGET_ISSUE_7 = 100
+WALL_RATIO_TARGET = 1.5
+
+
+@dataclass
+class Measure:
+    wall: float
+    rss_mb: float
+    stdout: str
+
+
+def measure(env: dict[str, str], args: list[str], *, devnull: bool = False) -> Measure:
+    """Run ``python -m django *args`` in a fresh process; its wall time and peak RSS."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "django", *args],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL if devnull else out,
+            stderr=subprocess.PIPE,
+        )
+        assert process.stderr is not None
+        errors = process.stderr.read()
+        # wait4 gives this child's own rusage (not the max over all children).
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            raise SystemExit(f"{' '.join(args)} exited with {process.returncode}:\n{errors.decode()}")
+        out.seek(0)
+        stdout = out.read().decode()
+    return Measure(wall=wall, rss_mb=usage.ru_maxrss / 1024, stdout=stdout)
+
+
+def best(env: dict[str, str], args: list[str], repeat: int, *, devnull: bool = False) -> Measure:
+    runs = [measure(env, args, devnull=devnull) for _ in range(repeat)]
+    return min(runs, key=lambda run: run.wall)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--lines", type=int, default=200_000, help="lines of 200 bytes (default 200000)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each, best kept (default 3)")
+    options = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="taskmanager-bench-") as folder:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+            "PYTHONPATH": str(ROOT),
+            "TASKMANAGER_BENCH_DIR": folder,
+        }
+        subprocess.run([sys.executable, "-m", "django", "migrate", "-v", "0"], env=env, cwd=ROOT, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "django",
+                "shell",
+                "-c",
+                "from taskmanager.models import AppCommand, Task\n"
+                "c, _ = AppCommand.objects.get_or_create(app_name='tests.sampleapp', name='writes_lines')\n"
+                f"Task.objects.create(name={TASK_NAME!r}, command=c, arguments={str(options.lines)!r})\n",
+            ],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+        startup = best(env, ["writes_lines", "0"], options.repeat, devnull=True)
+        direct = best(env, ["writes_lines", str(options.lines)], options.repeat, devnull=True)
+        captured = best(env, ["runtask", TASK_NAME], options.repeat)
+
+    summary = captured.stdout.strip()
+    if not summary.startswith(f"{TASK_NAME}: ok (0 errors, 0 warnings)"):
+        raise SystemExit(f"unexpected runtask output: {summary!r}")
+    ratio = captured.wall / direct.wall
+    megabytes = options.lines * 200 / 1_000_000
+
+    print(f"{options.lines:,} lines ({megabytes:.0f} MB), best of {options.repeat}")
+    print(f"{'run':<34} {'wall (s)':>9} {'ratio':>6} {'peak RSS (MB)':>14}")
+    rows = [
+        ("django start-up (0 lines)", startup),
+        ("command > /dev/null", direct),
+        ("runtask (captured)", captured),
+    ]
+    for label, run in rows:
+        print(f"{label:<34} {run.wall:>9.2f} {run.wall / direct.wall:>6.2f} {run.rss_mb:>14.1f}")
+    print()
+    checks = [
+        (f"issue 2: runtask peak RSS < {RSS_TARGET_ISSUE_2} MB", captured.rss_mb < RSS_TARGET_ISSUE_2),
+        (f"issue 7: runtask peak RSS <= {RSS_TARGET_ISSUE_7} MB", captured.rss_mb <= RSS_TARGET_ISSUE_7),
+        (f"issue 7: wall <= {WALL_RATIO_TARGET}x /dev/null", ratio <= WALL_RATIO_TARGET),
+    ]
+    for label, ok in checks:
+        print(f"{'PASS' if ok else 'MISS'}  {label}")
+    print(f"runtask said: {summary}")
+    return 0 if checks[0][1] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

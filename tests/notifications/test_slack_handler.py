@@ -1,0 +1,95 @@
+import sys
+
+from taskmanager.notifications import SlackNotificationHandler
+from taskmanager.notifications.checks import check_notification_settings
+from taskmanager.notifications.config import get_handlers
+from taskmanager.notifications.transports.slack import SlackTransport
+
+TOKEN = "xoxb-test-token"
+CLASS = "taskmanager.notifications.SlackNotificationHandler"
+
+
+def checks():
+    return [(m.id, m.msg, m.hint) for m in check_notification_settings()]
+
+
+def test_it_is_a_public_name_with_the_slack_transport_and_templates():
+    from taskmanager.notifications.slack_handler import SlackNotificationHandler as Defined
+
+    assert SlackNotificationHandler is Defined
+    assert SlackNotificationHandler.transport_class is SlackTransport
+    assert SlackNotificationHandler.templates == "slack"
+
+
+def test_a_configured_handler_passes_the_checks_at_every_level(settings):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "slack": {"class": CLASS, "level": "ok", "token": TOKEN, "channel": "#general"}
+    }
+    assert checks() == []
+    [handler] = get_handlers()
+    assert isinstance(handler.transport, SlackTransport)
+    assert handler.transport.channels == ["#general"]
+
+
+def test_empty_settings_leave_it_unconfigured_with_a_warning_and_skipped(settings):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "slack": {"class": CLASS, "level": "errors", "token": "", "channel": "", "webhook_url": ""}
+    }
+    [(check_id, msg, _hint)] = checks()
+    assert check_id == "taskmanager.W001"
+    assert "'slack'" in msg
+    assert get_handlers() == []
+
+
+def test_a_token_without_a_channel_is_an_error_naming_channel(settings):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "slack": {"class": CLASS, "token": TOKEN, "channel": ""}
+    }
+    [(check_id, msg, hint)] = checks()
+    assert check_id == "taskmanager.E006"
+    assert "'channel'" in msg
+    assert "'slack'" in msg
+    assert TOKEN not in msg + hint
+
+
+def test_a_missing_slack_sdk_is_an_error_whose_hint_names_the_extra(settings, monkeypatch):
+    # No real way to uninstall a package for one test: hide it from the import system.
+    monkeypatch.setitem(sys.modules, "slack_sdk", None)
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "slack": {"class": CLASS, "token": TOKEN, "channel": "#general"}
+    }
+    [(check_id, msg, hint)] = checks()
+    assert check_id == "taskmanager.E009"
+    assert "slack_sdk" in msg
+    assert 'pip install "django-uwsgi-taskmanager[notifications]"' in hint
+
+
+def test_a_finished_task_reaches_slack_through_the_settings(settings, fake_slack, make_report):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "slack": {
+            "class": CLASS,
+            "level": "warnings",
+            "token": TOKEN,
+            "channel": "#general",
+            "base_url": fake_slack.base_url,
+        }
+    }
+    make_report("ok").emit_notifications()
+    outcomes = make_report("errors", name="nightly export").emit_notifications()
+    assert [(o.handler, o.sent, o.error) for o in outcomes] == [("slack", True, "")]
+    [message] = fake_slack.messages
+    assert message["blocks"][0]["text"]["text"] == "nightly export: errors"
+
+
+def test_a_delivery_failure_is_reported_by_emission_without_the_token(
+    settings, fake_slack, make_report, caplog
+):
+    secret = "xoxb-not-the-right-one"
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "slack": {"class": CLASS, "token": secret, "channel": "#general", "base_url": fake_slack.base_url}
+    }
+    [outcome] = make_report("failed").emit_notifications()
+    assert outcome.sent is False
+    assert "invalid_auth" in str(outcome.error)
+    assert secret not in caplog.text
+    assert any("invalid_auth" in r.getMessage() and "slack" in r.getMessage() for r in caplog.records)

@@ -1,0 +1,135 @@
+"""taskmanager.capture.LogSink: lines counted and kept as output streams by, in any pieces."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from taskmanager.capture import CaptureStream, LogSink, clip
+
+
+class File(io.BytesIO):
+    """Keeps what was written once closed, as a file on disk would."""
+
+    written = b""
+
+    def close(self) -> None:
+        if not self.closed:
+            self.written = self.getvalue()
+        super().close()
+
+    def content(self) -> bytes:
+        return self.written if self.closed else self.getvalue()
+
+
+def sink(tail_lines: int = 10, max_line_length: int = 1000) -> tuple[LogSink, File]:
+    fh = File()
+    return LogSink(fh, tail_lines=tail_lines, max_line_length=max_line_length), fh
+
+
+def write(target: LogSink, *pieces: str, flush_each: bool = False) -> None:
+    """Write ``pieces``; with ``flush_each`` each one is counted before the next arrives."""
+    stream = CaptureStream(target, "<stdout>")
+    for piece in pieces:
+        stream.write(piece)
+        if flush_each:
+            stream.flush()
+    stream.flush()
+
+
+def test_it_counts_lines_by_2x_rule_whatever_the_pieces() -> None:
+    target, fh = sink()
+    write(
+        target,
+        "a\nERROR one\nWARN",
+        "ING two\nERROR and WARNING\nwarning in lower case\n",
+        "end",
+        flush_each=True,
+    )
+    target.close()
+    assert (target.n_lines, target.n_errors, target.n_warnings) == (6, 2, 1)
+    assert list(target.tail) == [
+        "a",
+        "ERROR one",
+        "WARNING two",
+        "ERROR and WARNING",
+        "warning in lower case",
+        "end",
+    ]
+    assert fh.content() == b"a\nERROR one\nWARNING two\nERROR and WARNING\nwarning in lower case\nend"
+
+
+def test_error_split_over_many_one_character_writes_is_found() -> None:
+    target, _ = sink()
+    write(target, *"xx ERROR yy\n", flush_each=True)
+    assert (target.n_lines, target.n_errors) == (1, 1)
+
+
+def test_a_block_of_many_lines_keeps_only_the_tail() -> None:
+    target, _ = sink(tail_lines=2)
+    write(target, "".join(f"line {n}\n" for n in range(1000)) + "ERROR last\n")
+    assert (target.n_lines, target.n_errors) == (1001, 1)
+    assert list(target.tail) == ["line 999", "ERROR last"]
+
+
+def test_no_tail_at_all_when_zero_lines_are_kept() -> None:
+    target, _ = sink(tail_lines=0)
+    write(target, "one\n", "two\nthree\n")
+    assert target.n_lines == 3
+    assert list(target.tail) == []
+
+
+def test_a_long_line_in_many_pieces_is_held_cut() -> None:
+    target, fh = sink(max_line_length=10)
+    write(target, *(["z" * 1000] * 100))
+    # 100,000 characters of one unfinished line, and only its head is held.
+    assert sum(len(part) for part in target._parts) == 10
+    write(target, "\n")
+    assert list(target.tail) == ["z" * 10 + "… [99,990 more characters]"]
+    assert len(fh.content()) == 100_001
+
+
+def test_a_block_starts_on_a_line_of_its_own_and_counts_once() -> None:
+    target, fh = sink()
+    write(target, "progress ...")
+    target.write_block("ERROR record\nWARNING in its second line", level=1)
+    write(target, "next\n")
+    target.close()
+    assert fh.content() == b"progress ...\nERROR record\nWARNING in its second line\nnext\n"
+    assert (target.n_lines, target.n_errors, target.n_warnings) == (4, 0, 1)
+
+
+def test_clip_says_how_many_characters_were_cut() -> None:
+    assert clip("abcdef", 4) == "abcd… [2 more characters]"
+    assert clip("abcd", 4) == "abcd"
+    assert clip("abcdef", 0) == "abcdef"
+
+
+def test_bytes_to_the_buffer_are_decoded_with_replacement() -> None:
+    target, fh = sink()
+    stream = CaptureStream(target, "<stdout>")
+    stream.buffer.write(b"\xff\xfe ok\n")
+    stream.flush()
+    assert fh.content() == "\ufffd\ufffd ok\n".encode()
+
+
+def test_writing_bytes_to_the_text_stream_is_a_type_error() -> None:
+    target, _ = sink()
+    with pytest.raises(TypeError, match="must be str, not bytes"):
+        CaptureStream(target, "<stdout>").write(b"raw")  # type: ignore[arg-type]
+
+
+class FullDisk(io.BytesIO):
+    def write(self, data: object) -> int:
+        raise OSError(28, "No space left on device")
+
+
+def test_a_failing_log_file_stops_the_file_but_not_the_counting() -> None:
+    target = LogSink(FullDisk(), tail_lines=10, max_line_length=1000)
+    write(target, "ERROR one\n", "two\n")
+    target.close()
+    assert (target.n_lines, target.n_errors) == (2, 1)
+    assert list(target.tail) == ["ERROR one", "two"]
+    assert isinstance(target.file_error, OSError)
+    assert target.file_error.errno == 28
