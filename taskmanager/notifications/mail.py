@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import TYPE_CHECKING, Any
-
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.message import Message
 from taskmanager.notifications.transports.mail import MailTransport, inline_css, one_line
-
-if TYPE_CHECKING:
-    from taskmanager.models import Report
 
 
 class MailNotificationHandler(NotificationHandler):
@@ -25,15 +18,12 @@ class MailNotificationHandler(NotificationHandler):
     transport_class = MailTransport
     templates = "mail"
 
-    def render(self, report: Report, **options: Any) -> Message:
-        """Render as the base class does (same keyword options), then finish the parts."""
-        message = super().render(report, **options)
-        parts = dict(message.parts)
-        if "subject.txt" in parts:
-            parts["subject.txt"] = one_line(parts["subject.txt"])
-        if "html" in parts:
-            parts["html"] = inline_css(parts["html"])
-        return dataclasses.replace(message, parts=parts)
+    def finish_part(self, part: str, text: str) -> str:
+        if part == "subject.txt":
+            return one_line(text)
+        if part == "html":
+            return inline_css(text)
+        return text
 
 
 #: 2.x's name, kept so that 2.x settings keep working.

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
 
-from taskmanager.notifications.exceptions import NotificationTemplateError
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.message import Message
-from taskmanager.notifications.rendering import get_renderer
 from taskmanager.notifications.transports.webhook import WebhookTransport
-
-if TYPE_CHECKING:
-    from taskmanager.models import Report
 
 
 class WebhookNotificationHandler(NotificationHandler):
@@ -27,27 +20,15 @@ class WebhookNotificationHandler(NotificationHandler):
     transport_class = WebhookTransport
     templates = "webhook"
 
-    def render(self, report: Report, **options: Any) -> Message:
-        """Render as the base class does (same keyword options), then finish the parts."""
-        message = super().render(report, **options)
-        if "json" in message.parts:
-            self._check_json(message)
-        return message
-
-    def _check_json(self, message: Message) -> None:
-        try:
-            json.loads(message.parts["json"])
-        except ValueError as exc:
-            renderer = get_renderer()
-            name, root = renderer.resolve(self.template_folder, message.level, "json")
-            near = ""
-            if isinstance(exc, json.JSONDecodeError):
-                near = f", near {exc.doc[max(0, exc.pos - 30) : exc.pos + 30]!r}"
-            # No lineno: JSON's line is one of the rendered output, not of the template.
-            raise NotificationTemplateError(
-                f"renders invalid JSON at level {message.level!r}: {exc} (in the rendered text{near}); "
-                "put every value through |tojson",
-                template=name,
-                filename=str(root.path / name),
-                origin=root.origin,
-            ) from exc
+    def finish_part(self, part: str, text: str) -> str:
+        if part == "json":
+            try:
+                json.loads(text)
+            except json.JSONDecodeError as exc:
+                near = text[max(0, exc.pos - 30) : exc.pos + 30]
+                # A ValueError is reported as an error of the template that rendered it.
+                raise ValueError(
+                    f"invalid JSON: {exc} (in the rendered text, near {near!r}); "
+                    "put every value through |tojson"
+                ) from None
+        return text

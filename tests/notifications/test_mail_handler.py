@@ -29,7 +29,7 @@ def mail_settings(settings, smtp_settings):
 
 def send(report):
     [outcome] = report.emit_notifications()
-    assert outcome.error is None
+    assert outcome.error == ""
     assert outcome.sent
     return outcome
 

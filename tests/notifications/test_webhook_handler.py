@@ -19,7 +19,7 @@ WEBHOOK = "taskmanager.notifications.WebhookNotificationHandler"
 def hook(settings):
     with WebhookReceiver() as receiver:
         settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
-            "hook": {"class": WEBHOOK, "level": "ok", "url": receiver.url, "timeout": 5}
+            "hook": {"class": WEBHOOK, "level": "ok", "url": receiver.url, "timeout": 5, "max_attempts": 1}
         }
         yield receiver
 
@@ -79,7 +79,7 @@ def test_a_template_rendering_invalid_json_is_an_error_naming_the_template(setti
     (tmp_path / "webhook" / "default.json").write_text('{"text": {{ task_name }}}\n')
     settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = [str(tmp_path)]
     with pytest.raises(NotificationTemplateError) as caught:
-        handler().render(make_report("errors"))
+        handler().render(make_report("errors"), strict=True)
     error = caught.value
     assert error.filename == str(tmp_path / "webhook" / "default.json")
     assert "invalid JSON" in str(error)
@@ -87,21 +87,25 @@ def test_a_template_rendering_invalid_json_is_an_error_naming_the_template(setti
     assert "UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS" in str(error)
 
 
-def test_an_invalid_template_sends_nothing_and_is_logged(settings, tmp_path, hook, make_report):
+def test_an_invalid_override_falls_back_to_the_shipped_payload_and_is_logged(
+    settings, tmp_path, hook, make_report, caplog
+):
     (tmp_path / "webhook").mkdir()
     (tmp_path / "webhook" / "default.json").write_text('{"text": "{{ task_name }}",}\n')
     settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = [str(tmp_path)]
     [outcome] = make_report("errors").emit_notifications()
-    assert not outcome.sent
-    assert isinstance(outcome.error, NotificationTemplateError)
-    assert hook.requests == []
+    assert outcome.sent
+    assert "invalid JSON" in outcome.message.problems[0]
+    assert str(tmp_path / "webhook" / "default.json") in caplog.text
+    [received] = hook.requests
+    assert json.loads(received.body)["task"]["name"] == "nightly import"
 
 
 def test_a_server_error_is_a_failed_outcome_without_the_url(hook, make_report, caplog):
     hook.answer(Answer(500, b"boom"))
     [outcome] = make_report("errors").emit_notifications()
     assert not outcome.sent
-    assert outcome.error.permanent is False
+    assert outcome.permanent is False
     assert "s3cr3t-token" not in caplog.text
     assert "HTTP 500" in caplog.text
 
