@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from taskmanager.admin_preview import ReportPreviewMixin
 from taskmanager.arguments import ArgumentsError, split_arguments
 from taskmanager.conf import settings
 from taskmanager.models import AppCommand, Delivery, Report, Task, TaskCategory
@@ -442,7 +443,7 @@ class DeliveryAdmin(TaskmanagerAdminMixin):
 
 
 @admin.register(Report)
-class ReportAdmin(TaskmanagerAdminMixin):
+class ReportAdmin(ReportPreviewMixin, TaskmanagerAdminMixin):
     list_display = (
         "invocation_datetime",
         "task",

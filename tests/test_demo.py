@@ -30,3 +30,9 @@ def test_the_demo_runs_the_four_tasks_and_notifies():
     assert "Where the notifications went:" in out
     assert "mail -> a mail file in" in out
     assert "log -> demo/out/notifications.log: sent" in out
+    # It ends by saying where the previews of every handler at every level went.
+    assert out.rstrip().endswith(
+        "written to demo/out/previews/ (open the .html files in a browser; .json are Slack payloads)"
+    )
+    assert (ROOT / "demo" / "out" / "previews" / "mail-failed.html").is_file()
+    assert (ROOT / "demo" / "out" / "previews" / "log-ok.txt").is_file()
