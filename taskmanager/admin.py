@@ -78,6 +78,16 @@ class TaskmanagerAdminMixin(admin.ModelAdmin):
         return media
 
 
+class RecordAdminMixin:
+    """Reports and deliveries are records of what happened: viewed, never added or edited."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class LatestReportsFormSet(BaseInlineFormSet):
     """The task's last ``N_REPORTS_INLINE`` reports, newest first."""
 
@@ -90,7 +100,7 @@ class LatestReportsFormSet(BaseInlineFormSet):
         return self._latest_reports
 
 
-class ReportInline(admin.TabularInline):
+class ReportInline(RecordAdminMixin, admin.TabularInline):
     model = Report
     formset = LatestReportsFormSet
     extra = 0
@@ -107,12 +117,6 @@ class ReportInline(admin.TabularInline):
         "log_tail",
         "links",
     )
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -309,7 +313,7 @@ def delivery_badge(status: str) -> SafeString:
     )
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(RecordAdminMixin, admin.TabularInline):
     """A report's notification deliveries, read-only."""
 
     model = Delivery
@@ -331,15 +335,9 @@ class DeliveryInline(admin.TabularInline):
     def status_badge(self, obj: Delivery) -> SafeString:
         return delivery_badge(obj.status)
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Delivery)
-class DeliveryAdmin(TaskmanagerAdminMixin):
+class DeliveryAdmin(RecordAdminMixin, TaskmanagerAdminMixin):
     list_display = (
         "created",
         "report_link",
@@ -369,12 +367,6 @@ class DeliveryAdmin(TaskmanagerAdminMixin):
         "sent_at",
         "rendered_parts",
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("report"), ordering="report")
     def report_link(self, obj: Delivery) -> SafeString:
@@ -443,7 +435,7 @@ class DeliveryAdmin(TaskmanagerAdminMixin):
 
 
 @admin.register(Report)
-class ReportAdmin(ReportPreviewMixin, TaskmanagerAdminMixin):
+class ReportAdmin(ReportPreviewMixin, RecordAdminMixin, TaskmanagerAdminMixin):
     list_display = (
         "invocation_datetime",
         "task",
@@ -475,13 +467,6 @@ class ReportAdmin(ReportPreviewMixin, TaskmanagerAdminMixin):
         "log_links",
         "log_tail",
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Reports come from runs only.
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("result"), ordering="invocation_result")
     def result(self, obj: Report) -> SafeString:
@@ -547,17 +532,11 @@ class AppCommandAdmin(TaskmanagerAdminMixin):
         )
 
 
-class TaskInline(admin.TabularInline):
+class TaskInline(RecordAdminMixin, admin.TabularInline):
     model = Task
     extra = 0
     show_change_link = True
     fields = readonly_fields = ("name", "command", "status", "last_result", "cached_last_invocation_datetime")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

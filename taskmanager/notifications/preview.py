@@ -462,15 +462,7 @@ def send_test(
         )
     attempted = attempt_delivery(handler, message, policy=policy)
     if delivery is not None:
-        outcome = Outcome(
-            handler.name,
-            sent=attempted.sent,
-            message=message,
-            error=attempted.error,
-            permanent=attempted.permanent,
-            attempts=attempted.attempts,
-        )
-        record(delivery, outcome, handler)
+        record(delivery, Outcome.of(handler.name, message, attempted), handler)
     return Sent(
         handler=handler.name,
         level=rendered.level,
