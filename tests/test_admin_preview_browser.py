@@ -80,7 +80,7 @@ def test_the_preview_page_shows_the_mail_in_its_iframe_and_the_slack_picture(liv
             page.goto(change_url)
             page.click("text=Preview notifications")
             page.wait_for_url("**/preview/")
-            assert page.locator("h1").inner_text() == "Preview notifications"
+            assert page.locator("#content h1").inner_text() == "Preview notifications"
 
             mail_frame = page.frame_locator("#handler-mail iframe.tm-preview-mail")
             assert mail_frame.locator("h1.task").inner_text() == "Nightly catalogue import"
