@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Set up everything the demo and the tests need on a fresh machine: a virtual
-# environment in .venv with the project (editable) and its extras, and, with
+# environment (.venv) with the project (editable) and its extras, and, with
 # --browser, Debian's chromium for the browser tests. Safe to run again: it only
 # reinstalls when pyproject.toml changed.
+#
+# VENV=DIR and DJANGO="Django>=4.2,<5.0" make another environment, for testing
+# the other supported Django release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  echo "==> creating .venv"
-  "$PYTHON" -m venv .venv
+VENV=${VENV:-.venv}
+DJANGO=${DJANGO:-}
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "==> creating $VENV"
+  "$PYTHON" -m venv "$VENV"
 fi
-stamp=".venv/.stamp-$(sha256sum pyproject.toml | cut -c1-16)"
+stamp="$VENV/.stamp-$( (cat pyproject.toml; echo "$DJANGO") | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-  echo "==> installing the project and its extras into .venv (first run takes a few minutes)"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev,notifications,uwsgi]"
-  rm -f .venv/.stamp-*
+  echo "==> installing the project and its extras into $VENV (first run takes a few minutes)"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -U pip
+  # shellcheck disable=SC2086
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[dev,notifications,uwsgi]" ${DJANGO:+"$DJANGO"}
+  rm -f "$VENV"/.stamp-*
   touch "$stamp"
 fi
 

@@ -40,3 +40,12 @@ cat <<MSG
     then open http://127.0.0.1:8000/admin/ and log in as admin / admin (a local demo account).
     Launch tasks again from the task list ("Launch selected tasks"); each report links to its log.
 MSG
+
+echo
+echo "==> notification previews (every handler at every level, from sample reports; nothing sent)"
+PREVIEWS=demo/out/previews
+if manage preview_notifications --output "$PREVIEWS" > /dev/null; then
+  echo "    written to $PREVIEWS/ (open the .html files in a browser; .json are Slack payloads)"
+else
+  echo "    no previews: see the message above (manage.py preview_notifications explains it)"
+fi

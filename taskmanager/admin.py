@@ -18,9 +18,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from taskmanager.admin_preview import ReportPreviewMixin
 from taskmanager.arguments import ArgumentsError, split_arguments
 from taskmanager.conf import settings
-from taskmanager.models import AppCommand, Report, Task, TaskCategory
+from taskmanager.models import AppCommand, Delivery, Report, Task, TaskCategory
+from taskmanager.notifications.filters import duration as human_duration
 
 logger = logging.getLogger(__name__)
 
@@ -36,17 +38,8 @@ def result_badge(result: str | None) -> SafeString:
 
 
 def format_duration(duration: datetime.timedelta | None) -> str:
-    """``1.2 s``, ``3 min 4 s``, ``2 h 5 min``: how long a run took, for people."""
-    if duration is None:
-        return "-"
-    seconds = duration.total_seconds()
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"
+    """How long a run took, for people (``-`` while unknown)."""
+    return "-" if duration is None else human_duration(duration)
 
 
 def log_viewer_url(report_pk: int) -> str | None:
@@ -85,6 +78,16 @@ class TaskmanagerAdminMixin(admin.ModelAdmin):
         return media
 
 
+class RecordAdminMixin:
+    """Reports and deliveries are records of what happened: viewed, never added or edited."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class LatestReportsFormSet(BaseInlineFormSet):
     """The task's last ``N_REPORTS_INLINE`` reports, newest first."""
 
@@ -97,7 +100,7 @@ class LatestReportsFormSet(BaseInlineFormSet):
         return self._latest_reports
 
 
-class ReportInline(admin.TabularInline):
+class ReportInline(RecordAdminMixin, admin.TabularInline):
     model = Report
     formset = LatestReportsFormSet
     extra = 0
@@ -114,12 +117,6 @@ class ReportInline(admin.TabularInline):
         "log_tail",
         "links",
     )
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -302,8 +299,143 @@ class TaskAdmin(TaskmanagerAdminMixin):
         return super().response_change(request, obj)
 
 
+_DELIVERY_STATUS_CSS = {
+    Delivery.STATUS_SENT: "ok",
+    Delivery.STATUS_FAILED: "failed",
+    Delivery.STATUS_PENDING: "warnings",
+    Delivery.STATUS_SKIPPED: "none",
+}
+
+
+def delivery_badge(status: str) -> SafeString:
+    return format_html(
+        '<span class="tm-badge tm-badge-{}">{}</span>', _DELIVERY_STATUS_CSS.get(status, "none"), status
+    )
+
+
+class DeliveryInline(RecordAdminMixin, admin.TabularInline):
+    """A report's notification deliveries, read-only."""
+
+    model = Delivery
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = readonly_fields = (
+        "handler",
+        "level",
+        "status_badge",
+        "attempts",
+        "permanent",
+        "last_error",
+        "created",
+    )
+    ordering = ("-created", "-id")
+
+    @admin.display(description=_("status"))
+    def status_badge(self, obj: Delivery) -> SafeString:
+        return delivery_badge(obj.status)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(RecordAdminMixin, TaskmanagerAdminMixin):
+    list_display = (
+        "created",
+        "report_link",
+        "task_name",
+        "handler",
+        "level",
+        "status_badge",
+        "attempts",
+        "error",
+    )
+    list_filter = ("status", "handler", "permanent", "test", "level", "created")
+    list_select_related = ("report__task",)
+    search_fields = ("report__task__name", "handler", "last_error")
+    date_hierarchy = "created"
+    actions = ["resend_deliveries"]
+    fields = readonly_fields = (
+        "report_link",
+        "handler",
+        "level",
+        "status_badge",
+        "attempts",
+        "permanent",
+        "last_error",
+        "test",
+        "created",
+        "updated",
+        "sent_at",
+        "rendered_parts",
+    )
+
+    @admin.display(description=_("report"), ordering="report")
+    def report_link(self, obj: Delivery) -> SafeString:
+        url = reverse("admin:taskmanager_report_change", args=(obj.report.pk,))
+        return format_html('<a href="{}">{}</a>', url, obj.report.pk)
+
+    @admin.display(description=_("task"), ordering="report__task__name")
+    def task_name(self, obj: Delivery) -> str:
+        return obj.report.task.name
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, obj: Delivery) -> SafeString:
+        return delivery_badge(obj.status)
+
+    @admin.display(description=_("last error"))
+    def error(self, obj: Delivery) -> str:
+        text = obj.last_error or ""
+        return text if len(text) <= 120 else text[:119] + "…"
+
+    @admin.display(description=_("rendered parts"))
+    def rendered_parts(self, obj: Delivery) -> SafeString | str:
+        if not obj.parts:
+            return "-"
+        return format_html_join("", '<h4>{}</h4><pre class="tm-log-tail">{}</pre>', sorted(obj.parts.items()))
+
+    @admin.action(description=_("Resend the selected failed deliveries"), permissions=["view"])
+    def resend_deliveries(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        from taskmanager.notifications.resend import resend, resendable
+
+        selected = set(queryset.values_list("pk", flat=True))
+        candidates = [d for d in resendable() if d.pk in selected]
+        skipped = len(selected) - len(candidates)
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d delivery was not resent: it was sent, or its report has since been delivered.",
+                    "%(count)d deliveries were not resent: they were sent, or their report has since been "
+                    "delivered.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.INFO,
+            )
+        for result in resend(candidates):
+            outcome = result.outcome
+            if outcome is not None and outcome.sent:
+                self.message_user(
+                    request,
+                    format_html(
+                        gettext("Delivery {} ({}) sent."), result.delivery.pk, result.delivery.handler
+                    ),
+                )
+            else:
+                error = result.error if outcome is None else outcome.error
+                self.message_user(
+                    request,
+                    format_html(
+                        gettext("Delivery {} ({}) failed again: {}"),
+                        result.delivery.pk,
+                        result.delivery.handler,
+                        error,
+                    ),
+                    messages.ERROR,
+                )
+
+
 @admin.register(Report)
-class ReportAdmin(TaskmanagerAdminMixin):
+class ReportAdmin(ReportPreviewMixin, RecordAdminMixin, TaskmanagerAdminMixin):
     list_display = (
         "invocation_datetime",
         "task",
@@ -316,6 +448,7 @@ class ReportAdmin(TaskmanagerAdminMixin):
     )
     list_filter = ("invocation_result", "task", "invocation_datetime")
     list_select_related = ("task",)
+    inlines = [DeliveryInline]
     search_fields = ("task__name",)
     date_hierarchy = "invocation_datetime"
     view_on_site = False
@@ -334,13 +467,6 @@ class ReportAdmin(TaskmanagerAdminMixin):
         "log_links",
         "log_tail",
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Reports come from runs only.
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("result"), ordering="invocation_result")
     def result(self, obj: Report) -> SafeString:
@@ -406,17 +532,11 @@ class AppCommandAdmin(TaskmanagerAdminMixin):
         )
 
 
-class TaskInline(admin.TabularInline):
+class TaskInline(RecordAdminMixin, admin.TabularInline):
     model = Task
     extra = 0
     show_change_link = True
     fields = readonly_fields = ("name", "command", "status", "last_result", "cached_last_invocation_datetime")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class TaskmanagerConfig(AppConfig):
     name = "taskmanager"
     verbose_name = _("Task manager")
-    default_auto_field = "django.db.models.BigAutoField"
+    # 2.x tables have 32-bit ids; keeping them makes the upgrade a cheap migration.
+    default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
         # Registers the system checks (the notifications framework adds its own).

@@ -101,9 +101,10 @@ class Report(models.Model):
         indexes = [models.Index(fields=("task", "-invocation_datetime"))]
 
     def __str__(self) -> str:
-        return (
-            f"Report {self.task.name} {self.invocation_result} {self.invocation_datetime:%Y-%m-%d %H:%M:%S}"
-        )
+        started = self.invocation_datetime
+        if started is not None and timezone.is_aware(started):
+            started = timezone.localtime(started)  # admin titles read in local time
+        return f"Report {self.task.name} {self.invocation_result} {started:%Y-%m-%d %H:%M:%S}"
 
     def get_absolute_url(self) -> str:
         return reverse("admin:taskmanager_report_change", args=(self.pk,))

@@ -15,3 +15,9 @@ DATABASES = {
     }
 }
 MEDIA_ROOT = os.environ["TASKMANAGER_TEST_MEDIA_ROOT"]
+
+# Notification handlers as JSON, for subprocess tests that deliver to the loopback fakes.
+if os.environ.get("TASKMANAGER_TEST_HANDLERS"):
+    import json
+
+    UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = json.loads(os.environ["TASKMANAGER_TEST_HANDLERS"])

@@ -1,5 +1,6 @@
 """Settings of the demo project. A local demo: the secret key is public, DEBUG is on."""
 
+import os
 from pathlib import Path
 
 DEMO_DIR = Path(__file__).resolve().parent.parent
@@ -68,9 +69,49 @@ UWSGI_TASKMANAGER_BASE_URL = "http://127.0.0.1:8000"
 UWSGI_TASKMANAGER_N_REPORTS_INLINE = 5
 UWSGI_TASKMANAGER_SHOW_LOGVIEWER_LINK = True
 
-# Notification handlers: one entry per handler (transport + per-level
-# templates), see the docs' notifications pages. The demo will add two that
-# need no network nor secrets: mail through the file backend above (read
-# demo/out/mail/) and the log handler (printed by runtask). Empty for now: no
-# notifications are sent.
-UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS: dict[str, dict[str, object]] = {}
+# Notification handlers: one entry per handler (a transport + per-level
+# templates; see the docs' notifications pages). The demo's two need no network
+# and no secrets: mail through the file backend above (demo/out/mail/) and the
+# log handler (demo/out/notifications.log). Slack joins when SLACK_TOKEN and
+# SLACK_CHANNEL (or SLACK_WEBHOOK_URL) are set in the environment.
+UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS: dict[str, dict[str, object]] = {
+    "mail": {
+        "class": "taskmanager.notifications.MailNotificationHandler",
+        "level": "warnings",
+        "recipients": "ops@example.com, data-team@example.com",
+    },
+    "log": {
+        "class": "taskmanager.notifications.LogNotificationHandler",
+        "level": "ok",
+    },
+}
+if os.environ.get("SLACK_WEBHOOK_URL") or os.environ.get("SLACK_TOKEN"):
+    UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS["slack"] = {
+        "class": "taskmanager.notifications.SlackNotificationHandler",
+        "level": "warnings",
+        "token": os.environ.get("SLACK_TOKEN", ""),
+        "channel": os.environ.get("SLACK_CHANNEL", ""),
+        "webhook_url": os.environ.get("SLACK_WEBHOOK_URL", ""),
+    }
+
+(DEMO_DIR / "out").mkdir(exist_ok=True)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "notifications_file": {
+            "class": "logging.FileHandler",
+            "filename": DEMO_DIR / "out" / "notifications.log",
+            "formatter": "plain",
+        },
+    },
+    "loggers": {
+        # The log handler writes here; so do delivery problems, if any.
+        "taskmanager.notifications": {
+            "handlers": ["notifications_file"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
+}

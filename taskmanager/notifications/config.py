@@ -21,7 +21,7 @@ from taskmanager.notifications.transports.base import Transport
 logger = logging.getLogger("taskmanager.notifications")
 
 SETTING = "UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS"
-RESERVED_KEYS = ("class", "transport", "templates", "level", "max_attempts", "deadline")
+RESERVED_KEYS = ("class", "transport", "templates", "level", "max_attempts", "deadline", "retry_delay")
 
 
 @dataclass
@@ -36,6 +36,7 @@ class HandlerSpec:
     options: dict[str, Any] = field(default_factory=dict)
     max_attempts: Any = None
     deadline: Any = None
+    retry_delay: Any = None
 
     @property
     def effective_transport(self) -> type[Transport] | None:
@@ -66,6 +67,7 @@ class HandlerSpec:
                 "transport_class": self.transport_class,
                 "max_attempts": self.max_attempts,
                 "deadline": self.deadline,
+                "retry_delay": self.retry_delay,
             }
             if level is not None:
                 kwargs["level"] = level
@@ -139,6 +141,7 @@ def parse_spec(name: str, entry: object) -> HandlerSpec:
         options={k: v for k, v in entry.items() if k not in RESERVED_KEYS},
         max_attempts=entry.get("max_attempts"),
         deadline=entry.get("deadline"),
+        retry_delay=entry.get("retry_delay"),
     )
 
 

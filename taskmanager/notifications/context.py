@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings as django_settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from taskmanager.notifications.filters import duration as duration_text
 from taskmanager.notifications.levels import Level, level_of_result
 
 if TYPE_CHECKING:
-    from taskmanager.models import Report
+    from taskmanager.models import Report, Task
 
 
 def base_url() -> str | None:
@@ -55,6 +56,14 @@ def _reverse(name: str, pk: int | None) -> str | None:
         return None
 
 
+def command_label(task: Task) -> str:
+    """``"app: command"``; also for an unsaved task holding an unsaved command (samples)."""
+    try:
+        return str(task.command)
+    except ObjectDoesNotExist:  # no command assigned
+        return ""
+
+
 def task_arguments(report: Report) -> list[str]:
     try:
         return report.task.command_argv
@@ -84,7 +93,7 @@ def build_context(report: Report, *, handler: str, level: Level | None = None) -
         "report": report,
         "task": task,
         "task_name": task.name,
-        "command": str(task.command) if task.command_id else "",
+        "command": command_label(task),
         "arguments": task_arguments(report),
         "level": level.label,
         "result": report.invocation_result or level.label,

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("taskmanager.notifications")
 
 #: Threads for one emission at most; handlers beyond it queue.
-MAX_PARALLEL = 32
+MAX_PARALLEL = 64
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,21 @@ class Outcome:
     permanent: bool = False
     attempts: int = 0
     delivery_id: int | None = None
+
+    @classmethod
+    def of(
+        cls, handler: str, message: Message, attempted: Attempted, delivery_id: int | None = None
+    ) -> Outcome:
+        """The outcome of delivering ``message``, as :func:`attempt_delivery` reported it."""
+        return cls(
+            handler,
+            sent=attempted.sent,
+            message=message,
+            error=attempted.error,
+            permanent=attempted.permanent,
+            attempts=attempted.attempts,
+            delivery_id=delivery_id,
+        )
 
 
 def render_and_send(handler: NotificationHandler, context: dict[str, Any], *, report: Report) -> Outcome:
@@ -67,18 +82,7 @@ def render_and_send(handler: NotificationHandler, context: dict[str, Any], *, re
             attempted.attempts,
             attempted.error,
         )
-    return _outcome(handler, message, attempted)
-
-
-def _outcome(handler: NotificationHandler, message: Message, attempted: Attempted) -> Outcome:
-    return Outcome(
-        handler.name,
-        sent=attempted.sent,
-        message=message,
-        error=attempted.error,
-        permanent=attempted.permanent,
-        attempts=attempted.attempts,
-    )
+    return Outcome.of(handler.name, message, attempted)
 
 
 def record(delivery: Delivery, outcome: Outcome, handler: NotificationHandler) -> None:

@@ -50,10 +50,11 @@ class NotificationHandler:
         options: dict[str, Any] | None = None,
         max_attempts: int | None = None,
         deadline: float | None = None,
+        retry_delay: float | None = None,
     ) -> None:
         self.name = name
         self.level = level
-        self.retry_policy = _retry_policy(name, max_attempts, deadline)
+        self.retry_policy = _retry_policy(name, max_attempts, deadline, retry_delay)
         transport_class = transport_class or type(self).transport_class
         if transport_class is None:
             raise NotificationConfigurationError(
@@ -148,12 +149,12 @@ class NotificationHandler:
         """
         context = context if context is not None else self.context(report, level=level)
         context = {**context, "handler": self.name, "test": test}
-        renderer = get_renderer()
         parts: dict[str, str] = {}
         problems: list[str] = []
         for part in self.template_parts:
             if strict:
-                parts[part] = renderer.render_part(self.template_folder, context["level"], part, context)
+                name, _root = get_renderer().resolve(self.template_folder, context["level"], part)
+                parts[part] = self._render_part(name, part, context)
             else:
                 parts[part] = self._render_with_fallback(part, context, problems)
         return Message(
@@ -166,6 +167,28 @@ class NotificationHandler:
             problems=tuple(problems),
         )
 
+    def finish_part(self, part: str, text: str) -> str:
+        """Check or reshape a rendered part before it is sent (override in a subclass).
+
+        Raise ValueError when the text cannot be used: it is reported as an
+        error of the template that produced it, and falls back like one.
+        """
+        return text
+
+    def _render_part(self, name: str, part: str, context: dict[str, Any]) -> str:
+        renderer = get_renderer()
+        text = renderer.render(name, context)
+        try:
+            return self.finish_part(part, text)
+        except ValueError as exc:
+            filename, origin = renderer.locate(name)
+            raise NotificationTemplateError(
+                f"the rendered {part!r} part is not usable: {exc}",
+                template=name,
+                filename=filename,
+                origin=origin,
+            ) from None
+
     def _render_with_fallback(self, part: str, context: dict[str, Any], problems: list[str]) -> str:
         """Render a part; if a template fails, the shipped default, then a minimal message.
 
@@ -175,20 +198,26 @@ class NotificationHandler:
         renderer = get_renderer()
         level = context["level"]
         try:
-            return renderer.render_part(self.template_folder, level, part, context)
+            name, _root = renderer.resolve(self.template_folder, level, part)
+            return self._render_part(name, part, context)
         except NotificationTemplateError as exc:
             problem = self.redact(str(exc))
             logger.error("Notification handler %r: template failed, falling back: %s", self.name, problem)
             problems.append(problem)
         try:
-            name = renderer.resolve_shipped(self.template_folder, level, part)
-            return renderer.render(name, context)
+            return self._render_part(
+                renderer.resolve_shipped(self.template_folder, level, part), part, context
+            )
         except NotificationTemplateError as exc:
             if not isinstance(exc, TemplateNotFound):
                 problem = self.redact(str(exc))
                 logger.error("Notification handler %r: shipped template failed too: %s", self.name, problem)
                 problems.append(problem)
-        return minimal_part(part, context, problems[0] if problems else "no template")
+        minimal = minimal_part(part, context, problems[0] if problems else "no template")
+        try:
+            return self.finish_part(part, minimal)
+        except ValueError:
+            return minimal
 
     def send(self, message: Message) -> None:
         self.transport.send(message)
@@ -199,7 +228,19 @@ class NotificationHandler:
         return message
 
 
-def _retry_policy(name: str, max_attempts: object, deadline: object) -> RetryPolicy:
+def _seconds_option(name: str, key: str, value: object, upper: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= upper:
+        raise NotificationConfigurationError(
+            f"{key!r} must be a number of seconds above 0 and at most {upper:g}, not {value!r}",
+            handler=name,
+            key=key,
+        )
+    return float(value)
+
+
+def _retry_policy(
+    name: str, max_attempts: object, deadline: object, retry_delay: object = None
+) -> RetryPolicy:
     policy = RetryPolicy()
     if max_attempts is not None:
         if not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or not 1 <= max_attempts <= 20:
@@ -210,13 +251,9 @@ def _retry_policy(name: str, max_attempts: object, deadline: object) -> RetryPol
             )
         policy = replace(policy, max_attempts=max_attempts)
     if deadline is not None:
-        if not isinstance(deadline, (int, float)) or isinstance(deadline, bool) or not 0 < deadline <= 3600:
-            raise NotificationConfigurationError(
-                f"'deadline' must be a number of seconds from 0 to 3600, not {deadline!r}",
-                handler=name,
-                key="deadline",
-            )
-        policy = replace(policy, deadline=float(deadline))
+        policy = replace(policy, deadline=_seconds_option(name, "deadline", deadline, 3600))
+    if retry_delay is not None:
+        policy = replace(policy, base_delay=_seconds_option(name, "retry_delay", retry_delay, 600))
     return policy
 
 

@@ -131,6 +131,13 @@ class Renderer:
             tried=tried,
         )
 
+    def locate(self, name: str) -> tuple[str | None, str | None]:
+        """The file a template name loads from, and the folder of the search order it is in."""
+        if name.startswith(SHIPPED_PREFIX + "/"):
+            return str(self.roots[-1].path / name.removeprefix(SHIPPED_PREFIX + "/")), self.roots[-1].origin
+        root = self._root_serving(name)
+        return (str(root.path / name), root.origin) if root else (None, None)
+
     def resolve_shipped(self, folder: str, level: str, part: str) -> str:
         """The shipped default for a part, as a ``shipped/...`` name."""
         shipped = self.roots[-1]

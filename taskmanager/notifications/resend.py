@@ -83,15 +83,7 @@ def resend(deliveries: Iterable[Delivery]) -> list[Resent]:
         else:
             message = handler.render(report)
         attempted = attempt_delivery(handler, message)
-        outcome = Outcome(
-            handler.name,
-            sent=attempted.sent,
-            message=message,
-            error=attempted.error,
-            permanent=attempted.permanent,
-            attempts=attempted.attempts,
-            delivery_id=delivery.pk,
-        )
+        outcome = Outcome.of(handler.name, message, attempted, delivery_id=delivery.pk)
         record(delivery, outcome, handler)
         results.append(Resent(delivery, outcome))
     return results

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from typing import TYPE_CHECKING, Any
+import logging
 
-from taskmanager.notifications.exceptions import NotificationTemplateError
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.levels import Level
-from taskmanager.notifications.message import Message
-from taskmanager.notifications.rendering import get_renderer
-from taskmanager.notifications.slack_payload import PayloadError, prepare_payload
+from taskmanager.notifications.slack_payload import prepare_payload
 from taskmanager.notifications.transports.slack import SlackTransport
 
-if TYPE_CHECKING:
-    from taskmanager.models import Report
+logger = logging.getLogger("taskmanager.notifications")
 
 
 class SlackNotificationHandler(NotificationHandler):
@@ -29,27 +23,10 @@ class SlackNotificationHandler(NotificationHandler):
     transport_class = SlackTransport
     templates = "slack"
 
-    def render(
-        self,
-        report: Report,
-        *,
-        level: Level | None = None,
-        context: dict[str, Any] | None = None,
-        test: bool = False,
-        strict: bool = False,
-    ) -> Message:
-        message = super().render(report, level=level, context=context, test=test, strict=strict)
-        if "json" not in message.parts:
-            return message
-        try:
-            fitted = prepare_payload(message.parts["json"])
-        except PayloadError as exc:
-            name, root = get_renderer().resolve(self.template_folder, message.level, "json")
-            raise NotificationTemplateError(
-                f"the rendered Slack message is not usable: {exc}",
-                template=name,
-                filename=str(root.path / name),
-                origin=root.origin,
-            ) from None
-        text = json.dumps(fitted.payload, ensure_ascii=False, indent=2)
-        return dataclasses.replace(message, parts={**message.parts, "json": text})
+    def finish_part(self, part: str, text: str) -> str:
+        if part != "json":
+            return text
+        fitted = prepare_payload(text)  # PayloadError is a ValueError: reported as a template error
+        for change in fitted.changes:
+            logger.info("Slack message for %r made to fit: %s", self.name, change)
+        return json.dumps(fitted.payload, ensure_ascii=False, indent=2)

@@ -226,10 +226,19 @@ def test_a_sixty_block_template_is_cut_to_fifty_in_the_preview_and_in_slack(
 def test_a_template_that_is_not_json_is_an_error_naming_the_file(slack, make_report, project_templates):
     (project_templates / "default.json").write_text('{"text": {{ task_name|tojson }},}\n')
     with pytest.raises(NotificationTemplateError) as caught:
-        slack.render(make_report("errors"))
+        slack.render(make_report("errors"), strict=True)
     assert caught.value.filename == str(project_templates / "default.json")
     assert "not valid JSON" in str(caught.value)
     assert "UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS" in str(caught.value)
+
+
+def test_at_run_time_a_template_that_is_not_json_falls_back_to_the_shipped_one(
+    slack, make_report, project_templates
+):
+    (project_templates / "default.json").write_text('{"text": {{ task_name|tojson }},}\n')
+    message = slack.render(make_report("errors"))
+    assert json.loads(message.parts["json"])["blocks"][0]["type"] == "header"
+    assert "not valid JSON" in message.problems[0]
 
 
 def test_a_report_without_an_end_still_renders(slack, fake_slack, make_report):
@@ -238,3 +247,34 @@ def test_a_report_without_an_end_still_renders(slack, fake_slack, make_report):
     deliver(slack, report)
     facts = posted(fake_slack)["blocks"][2]["fields"]
     assert facts[1]["text"] == "*Duration*\nunknown"
+
+
+def test_a_block_can_be_added_after_the_shipped_one_with_super(
+    slack, fake_slack, make_report, project_templates
+):
+    # The example of docs/handlers/slack.rst.
+    (project_templates / "failed.json").write_text(
+        '{% extends "shipped/slack/default.json" %}\n'
+        "{% block status %}\n"
+        "{{ super() }}\n"
+        '    {"type": "actions", "elements": [\n'
+        '      {"type": "button", "text": {"type": "plain_text", "text": "Runbook"},\n'
+        '       "url": "https://wiki.example.com/runbooks/{{ task.pk }}"}\n'
+        "    ]},\n"
+        "{% endblock %}\n"
+    )
+    report = make_report("failed")
+    deliver(slack, report)
+    blocks = posted(fake_slack)["blocks"]
+    assert blocks[1]["text"]["text"].startswith(":boom: *Failed*")
+    assert blocks[2]["elements"][0]["url"] == f"https://wiki.example.com/runbooks/{report.task.pk}"
+
+
+def test_what_was_cut_is_logged(slack, make_report, caplog):
+    report = make_report("errors", log="\n".join("z" * 900 for _ in range(10)), n_log_lines=10)
+    with caplog.at_level("INFO", logger="taskmanager.notifications"):
+        slack.render(report)
+    assert (
+        "Slack message for 'slack' made to fit: block 3 (section): text cut from 9,037 to 3,000 characters"
+        in caplog.text
+    )

@@ -217,6 +217,8 @@ def test_its_repr_shows_neither_token_nor_webhook():
         ({"token": TOKEN, "channel": 5}, "channel"),
         ({"token": TOKEN, "channel": ["#a", 5]}, "channel"),
         ({"token": 123, "channel": "#a"}, "token"),
+        ({"webhook_url": "hooks.slack.com/services/T/B/x"}, "webhook_url"),
+        ({"token": TOKEN, "channel": "#a", "base_url": "slack.example.com/api/"}, "base_url"),
     ],
 )
 def test_a_half_or_wrongly_configured_transport_names_the_key(options, key):

@@ -26,4 +26,6 @@ class LogTransport(Transport):
 
     def send(self, message: Message) -> None:
         level = _LOG_LEVELS.get(Level[message.level.upper()], logging.ERROR)
-        self.logger.log(level, "%s", message.parts["txt"], extra={"notification_handler": message.handler})
+        # The template's final newline would print as an empty line after the record.
+        text = message.parts["txt"].rstrip("\n")
+        self.logger.log(level, "%s", text, extra={"notification_handler": message.handler})

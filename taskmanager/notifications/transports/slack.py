@@ -12,6 +12,7 @@ import re
 import threading
 import weakref
 from collections.abc import Callable, Iterable
+from http.client import HTTPException
 from typing import TYPE_CHECKING, Any
 
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
@@ -185,6 +186,13 @@ class SlackTransport(Transport):
         self.username = _optional_str("username", username)
         self.icon_emoji = _optional_str("icon_emoji", icon_emoji)
         self._check_combination()
+        for key in ("webhook_url", "base_url"):
+            url = getattr(self, key)
+            if url and not url.startswith(("https://", "http://")):
+                # Never the URL itself in the message: a webhook URL is a secret.
+                raise NotificationConfigurationError(
+                    f"'{key}' must be an http(s) URL", key=key, hint="It starts with https://."
+                )
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             raise NotificationConfigurationError(
                 f"'timeout' must be a positive number of seconds, not {timeout!r}", key="timeout"
@@ -312,7 +320,7 @@ class SlackTransport(Transport):
             response = client.chat_postMessage(channel=channel, **payload)
         except SlackApiError as exc:
             raise self._api_error(exc) from None
-        except Exception as exc:
+        except (OSError, HTTPException) as exc:
             raise self._network_error(exc) from None
         warnings = (response.get("response_metadata") or {}).get("warnings") or response.get("warning")
         if warnings:
@@ -325,7 +333,7 @@ class SlackTransport(Transport):
         assert isinstance(client, WebhookClient)
         try:
             response = client.send_dict(payload)
-        except Exception as exc:
+        except (OSError, HTTPException) as exc:
             raise self._network_error(exc) from None
         if response.status_code == 200:
             return
@@ -350,9 +358,13 @@ class SlackTransport(Transport):
         text = label if status == 200 else f"{label} (HTTP {status})"
         if status == 429 and retry_after:
             text += f", Retry-After {retry_after} s"
-        return DeliveryError(_scrubber.scrub(f"Slack: {text}{detail}"), permanent=code in PERMANENT_ERRORS)
+        return DeliveryError(
+            _scrubber.scrub(f"Slack: {text}{detail}"),
+            permanent=code in PERMANENT_ERRORS,
+            retry_after=_seconds(retry_after) if status == 429 else None,
+        )
 
-    def _network_error(self, exc: Exception) -> DeliveryError:
+    def _network_error(self, exc: OSError | HTTPException) -> DeliveryError:
         kind = (
             "timed out" if isinstance(exc, TimeoutError) or "timed out" in str(exc) else "connection failed"
         )
@@ -369,6 +381,13 @@ def _retry_after(headers: Any) -> str | None:
         if key.lower() == "retry-after":
             return str(value[0] if isinstance(value, list) else value)
     return None
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _summarise(failures: list[tuple[str, DeliveryError]], total: int) -> DeliveryError:

@@ -14,6 +14,12 @@ def duration(report: Report) -> str:
     return f"{report.duration.total_seconds():.1f} s" if report.duration else "-"
 
 
+def mail_folder() -> str:
+    from django.conf import settings as django_settings
+
+    return str(getattr(django_settings, "EMAIL_FILE_PATH", "the configured email backend"))
+
+
 class Command(BaseCommand):
     help = "Show the latest reports of the demo's tasks."
 
@@ -49,8 +55,25 @@ class Command(BaseCommand):
             )
             if i == 0:
                 self.stdout.write("  ".join("-" * width for width in widths))
+        self.stdout.write("")
+        self.stdout.write("Where the notifications went:")
+        for report in reports:
+            for delivery in report.deliveries.order_by("handler"):
+                where = self.destination(delivery.handler)
+                status = delivery.status + (f" ({delivery.last_error})" if delivery.last_error else "")
+                self.stdout.write(
+                    f"  report #{report.pk} {report.task.name}: {delivery.handler} -> {where}: {status}"
+                )
         base = (settings.BASE_URL or "").rstrip("/")
         self.stdout.write("")
-        self.stdout.write(
-            f"Whole log of a report: {base}{reports[0].get_log_viewer_url()} (change the number)"
-        )
+        viewer = f"{base}{reports[0].get_log_viewer_url()}"
+        self.stdout.write(f"Whole log of report #{reports[0].pk}: {viewer} (for another, change the number)")
+
+    def destination(self, handler: str) -> str:
+        if handler == "mail":
+            return f"a mail file in {mail_folder()}"
+        if handler == "log":
+            return "demo/out/notifications.log"
+        if handler == "slack":
+            return "Slack"
+        return handler

@@ -1,0 +1,361 @@
+"""The admin's "Preview notifications" page of a report.
+
+What every configured handler renders for a report: the mail subject, the HTML
+mail in a sandboxed iframe, the text part, the Slack payload with a rough
+picture of its blocks and a Block Kit Builder link. Viewing sends nothing; a
+superuser's "Send now" sends one handler's message as a test.
+
+Everything reaches the page through Django's autoescaping: nothing rendered
+from a report is marked safe (the HTML mail goes into ``srcdoc``, escaped, and
+the sandbox keeps its scripts, forms and links inert).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext
+
+from taskmanager.models import Report
+from taskmanager.notifications.delivery_policy import RetryPolicy
+from taskmanager.notifications.handlers import NotificationHandler
+from taskmanager.notifications.levels import Level, level_of_result, parse_level
+from taskmanager.notifications.preview import (
+    Rendered,
+    is_html,
+    pretty_json,
+    render_level,
+    select_handlers,
+    send_test,
+    summarise_html,
+)
+
+# -- a picture of Slack blocks ---------------------------------------------------------
+
+#: Emoji drawn as symbols that every font has, coloured like Slack's (the rest stay ``:name:``).
+EMOJI = {
+    "white_check_mark": "\u2714",
+    "heavy_check_mark": "\u2714",
+    "warning": "\u26a0",
+    "x": "\u2716",
+    "boom": "\u2739",
+    "rotating_light": "\u2739",
+    "information_source": "\u2139",
+    "star": "\u2605",
+}
+
+_FENCE = re.compile(r"```(.*?)```", re.S)
+_INLINE = re.compile(
+    r"<(?P<angle>[^<>\n]+)>"
+    r"|`(?P<code>[^`\n]+)`"
+    r"|(?<!\w)\*(?P<bold>[^*\n]+)\*(?!\w)"
+    r"|(?<!\w)_(?P<italic>[^_\n]+)_(?!\w)"
+    r"|(?<!\w)~(?P<strike>[^~\n]+)~(?!\w)"
+    r"|:(?P<emoji>[a-z0-9_+-]+):"
+)
+_SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.I)
+
+
+@dataclass
+class Span:
+    """A run of text with one style (a link when ``href`` is set)."""
+
+    text: str
+    style: str = ""
+    href: str = ""
+    #: The emoji's name, for a known ``:name:``.
+    emoji: str = ""
+
+
+@dataclass
+class Chunk:
+    """A paragraph of inline spans, or a code block."""
+
+    spans: list[Span] = field(default_factory=list)
+    code: str | None = None
+
+
+def _unescape(text: str) -> str:
+    # Slack's mrkdwn escapes exactly these three; the page escapes again on output.
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _angle(content: str) -> Span:
+    """``<url|label>``, ``<!date^...|fallback>``, ``<!here>``, ``<@U123>``, ``<#C123|name>``."""
+    target, _bar, label = content.partition("|")
+    if target.startswith("!date^"):
+        return Span(_unescape(label or target))
+    if target.startswith("!"):
+        return Span("@" + target[1:].split("^")[0], "mention")
+    if target.startswith(("@", "#")):
+        return Span(_unescape(target[0] + (label or target[1:])), "mention")
+    if _SAFE_LINK.match(target):
+        return Span(_unescape(label or target), "link", href=_unescape(target))
+    return Span(_unescape(label or target))
+
+
+def _inline(text: str) -> list[Span]:
+    spans: list[Span] = []
+    position = 0
+    for match in _INLINE.finditer(text):
+        if match.start() > position:
+            spans.append(Span(_unescape(text[position : match.start()])))
+        kind = match.lastgroup or ""
+        value = match.group(kind)
+        if kind == "angle":
+            spans.append(_angle(value))
+        elif kind == "emoji":
+            known = value in EMOJI
+            spans.append(
+                Span(EMOJI.get(value, match.group(0)), "emoji" if known else "", emoji=value if known else "")
+            )
+        else:
+            spans.append(Span(_unescape(value), kind))
+        position = match.end()
+    if position < len(text):
+        spans.append(Span(_unescape(text[position:])))
+    return spans
+
+
+def mrkdwn_chunks(text: str) -> list[Chunk]:
+    """Slack mrkdwn as paragraphs and code blocks, for a template to draw (escaped there)."""
+    chunks: list[Chunk] = []
+    for index, piece in enumerate(_FENCE.split(text)):
+        if index % 2:
+            chunks.append(Chunk(code=_unescape(piece.strip("\n"))))
+        elif piece.strip("\n"):
+            chunks.append(Chunk(spans=_inline(piece.strip("\n"))))
+    return chunks
+
+
+def _text_object(obj: Any) -> list[Chunk]:
+    if not isinstance(obj, dict):
+        return []
+    text = str(obj.get("text", ""))
+    if obj.get("type") == "mrkdwn":
+        return mrkdwn_chunks(text)
+    return [Chunk(spans=[Span(text)])]
+
+
+def slack_blocks(payload: str) -> list[dict[str, Any]] | None:
+    """A picture of a Block Kit payload's blocks (None when the part has no blocks)."""
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("blocks"), list):
+        return None
+    blocks: list[dict[str, Any]] = []
+    for block in data["blocks"]:
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "header":
+            blocks.append({"type": "header", "text": str((block.get("text") or {}).get("text", ""))})
+        elif kind == "section":
+            blocks.append(
+                {
+                    "type": "section",
+                    "text": _text_object(block.get("text")),
+                    "fields": [_text_object(item) for item in block.get("fields") or []],
+                }
+            )
+        elif kind == "context":
+            elements = []
+            for element in block.get("elements") or []:
+                if isinstance(element, dict) and element.get("type") == "image":
+                    elements.append([Chunk(spans=[Span(f"[{element.get('alt_text', 'image')}]")])])
+                else:
+                    elements.append(_text_object(element))
+            blocks.append({"type": "context", "elements": elements})
+        elif kind == "divider":
+            blocks.append({"type": "divider"})
+        elif kind == "image":
+            # External images are not loaded by the preview: their alt text stands in.
+            blocks.append(
+                {"type": "image", "alt": str(block.get("alt_text", "")), "url": block.get("image_url")}
+            )
+        else:
+            blocks.append({"type": "other", "kind": str(kind), "json": json.dumps(block, indent=2)})
+    return blocks
+
+
+#: "Send now" tries once: a web request must not wait out a delivery's retries.
+ONE_ATTEMPT = RetryPolicy(max_attempts=1)
+
+
+# -- the page -----------------------------------------------------------------------
+
+
+@dataclass
+class PartView:
+    name: str
+    kind: str  # "subject", "html", "json" or "text"
+    text: str
+    summary: str = ""
+    blocks: list[dict[str, Any]] | None = None
+    fallback_text: str = ""
+
+
+@dataclass
+class HandlerView:
+    handler: NotificationHandler
+    rendered: Rendered
+    parts: list[PartView]
+    block_kit_builder_url: str | None
+
+    @property
+    def name(self) -> str:
+        return self.handler.name
+
+    @property
+    def class_name(self) -> str:
+        return type(self.handler).__name__
+
+    @property
+    def options(self) -> list[tuple[str, str]]:
+        return [
+            (key, ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value))
+            for key, value in self.handler.public_options().items()
+        ]
+
+
+def _part_views(rendered: Rendered) -> list[PartView]:
+    views: list[PartView] = []
+    for part, text in rendered.parts.items():
+        if part.startswith("subject"):
+            views.append(PartView(part, "subject", " ".join(text.split())))
+        elif is_html(part):
+            summary = summarise_html(text)
+            views.append(PartView(part, "html", text, summary=f"{summary.size:,} bytes"))
+        elif part.endswith("json"):
+            pretty = pretty_json(text)
+            blocks = slack_blocks(text)
+            fallback = ""
+            if blocks is not None:
+                fallback = str(json.loads(text).get("text", ""))
+            views.append(PartView(part, "json", pretty, blocks=blocks, fallback_text=_unescape(fallback)))
+        else:
+            views.append(PartView(part, "text", text))
+    # Subject first, then what a reader looks at, then the sources.
+    order = {"subject": 0, "html": 1, "json": 2, "text": 3}
+    return sorted(views, key=lambda view: order[view.kind])
+
+
+def _subtitle(report: Report) -> str:
+    started = report.invocation_datetime
+    when = timezone.localtime(started) if timezone.is_aware(started) else started
+    return f"{report.task.name}: {report.invocation_result or 'no result yet'}, {when:%Y-%m-%d %H:%M}"
+
+
+class ReportPreviewMixin(admin.ModelAdmin):
+    """Adds ``<report>/preview/`` to the report admin (see ``ReportAdmin``)."""
+
+    preview_template = "taskmanager/preview/report_preview.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="{}_{}_preview".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        report = self.get_object(request, unquote(object_id))
+        if report is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
+        if not self.has_view_permission(request, report):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self._send_now(request, report)
+        level = self._level(request.GET.get("level"), report)
+        selection = select_handlers()
+        handlers = []
+        for handler in selection.handlers:
+            rendered = render_level(handler, report, level)
+            handlers.append(
+                HandlerView(handler, rendered, _part_views(rendered), rendered.block_kit_builder_url)
+            )
+        own = level_of_result(report.invocation_result)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Preview notifications"),
+            "subtitle": _subtitle(report),
+            "opts": self.opts,
+            "original": report,
+            "report": report,
+            "level": level.label,
+            "own_level": own.label if own else "",
+            "levels": [
+                {"label": item.label, "url": f"?{urlencode({'level': item.label})}", "own": item == own}
+                for item in Level
+            ],
+            "handlers": handlers,
+            "skipped": selection.skipped,
+            "errors": selection.errors,
+            "can_send": request.user.is_superuser,
+            "has_view_permission": True,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.preview_template, context)
+
+    def _level(self, value: str | None, report: Report) -> Level:
+        if value:
+            try:
+                return parse_level(value)
+            except Exception:
+                pass  # a hand-edited URL: show the report's own level
+        return level_of_result(report.invocation_result) or Level.OK
+
+    def _send_now(self, request: HttpRequest, report: Report) -> HttpResponse:
+        """Send one handler's message for this report as a test (superusers only)."""
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        level = self._level(request.POST.get("level"), report)
+        back = reverse(
+            f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_preview", args=(report.pk,)
+        )
+        back += "?" + urlencode({"level": level.label})
+        name = request.POST.get("handler", "")
+        handler = {h.name: h for h in select_handlers().handlers}.get(name)
+        if handler is None:
+            self.message_user(request, gettext("No usable handler named %r.") % name, messages.ERROR)
+            return HttpResponseRedirect(back)
+        rendered = render_level(handler, report, level, test=True)
+        if rendered.message is None:
+            self.message_user(
+                request,
+                gettext("Nothing was sent with %(handler)s: %(error)s")
+                % {"handler": name, "error": rendered.error or rendered.note},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(back)
+        sent = send_test(handler, rendered, report, policy=ONE_ATTEMPT)
+        if sent.sent:
+            self.message_user(
+                request,
+                gettext("Sent a test notification with %(handler)s (%(level)s, %(attempts)d attempt(s)).")
+                % {"handler": name, "level": level.label, "attempts": sent.attempts},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request,
+                gettext("Sending a test with %(handler)s failed after %(attempts)d attempt(s): %(error)s")
+                % {"handler": name, "attempts": sent.attempts, "error": sent.error},
+                messages.ERROR,
+            )
+        return HttpResponseRedirect(back)

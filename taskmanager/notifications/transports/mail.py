@@ -1,0 +1,242 @@
+"""Sends a message as a multipart/alternative email through Django's configured email backend."""
+
+from __future__ import annotations
+
+import re
+import smtplib
+from collections.abc import Iterable
+from email.utils import parseaddr
+from typing import Any, ClassVar
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+
+from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
+from taskmanager.notifications.message import Message
+from taskmanager.notifications.transports.base import Transport
+
+#: Subjects longer than this are cut, with an ellipsis: mail clients show about 80
+#: characters, and a 250-character task name should not make a 300-character header.
+SUBJECT_MAX_LENGTH = 200
+
+_BREAKS = re.compile(r"[\r\n]")
+
+
+def one_line(text: str, max_length: int = SUBJECT_MAX_LENGTH) -> str:
+    """``text`` as one header-safe line: every run of whitespace (CR and LF included)
+    becomes one space, and the result is cut to ``max_length`` characters with "…"."""
+    line = " ".join(text.split())
+    if len(line) > max_length:
+        line = line[: max_length - 1].rstrip() + "…"
+    return line
+
+
+def inline_css(html: str) -> str:
+    """Move the ``<style>`` rules of ``html`` into ``style`` attributes (css-inline).
+
+    Mail clients drop or ignore ``<style>`` blocks unevenly; inline styles work in all of
+    them. Media queries cannot be inlined and stay in a ``<style>`` block (clients that
+    understand them also read that block). Remote stylesheets are never fetched.
+    """
+    import css_inline
+
+    inliner = css_inline.CSSInliner(
+        keep_at_rules=True,
+        load_remote_stylesheets=False,
+        apply_width_attributes=True,
+    )
+    return str(inliner.inline(html))
+
+
+_STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style\s*>", re.DOTALL | re.IGNORECASE)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def needs_inlining(html: str) -> bool:
+    """Whether a ``<style>`` block of ``html`` has rules that :func:`inline_css` would inline
+    (anything but at-rules such as ``@media``, which stay in the block once inlined)."""
+    for block in _STYLE_BLOCK.findall(html):
+        depth = 0
+        prelude: list[str] = []
+        for char in _CSS_COMMENT.sub("", block):
+            if char == "{":
+                if depth == 0 and not "".join(prelude).strip().startswith("@"):
+                    return True
+                depth, prelude = depth + 1, []
+            elif char == "}":
+                depth = max(0, depth - 1)
+            elif depth == 0:
+                prelude.append(char)
+    return False
+
+
+def _split_addresses(value: str) -> list[str]:
+    """Split a comma-separated header value, keeping commas inside quotes or <...>."""
+    items: list[str] = []
+    current: list[str] = []
+    quoted = False
+    angle = 0
+    for char in value:
+        if char == '"':
+            quoted = not quoted
+        elif char == "<" and not quoted:
+            angle += 1
+        elif char == ">" and not quoted and angle:
+            angle -= 1
+        elif char == "," and not quoted and not angle:
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    items.append("".join(current))
+    return items
+
+
+def parse_addresses(value: str | Iterable[str] | None, *, key: str) -> list[str]:
+    """Addresses from a list or a comma-separated string (as environment variables give
+    them): whitespace stripped, empty entries dropped, each checked to be an address.
+
+    ``"Ops <ops@example.com>"`` forms are kept as written; Django's backend encodes them.
+    """
+    if value is None:
+        return []
+    if isinstance(value, str):
+        raw = [value]
+    elif isinstance(value, Iterable):
+        raw = list(value)
+    else:
+        raise NotificationConfigurationError(
+            f"{key!r} must be a list of addresses or a comma-separated string, not {type(value).__name__}",
+            key=key,
+        )
+    addresses: list[str] = []
+    for entry in raw:
+        if not isinstance(entry, str):
+            raise NotificationConfigurationError(
+                f"{key!r} holds {entry!r}, which is not a string", key=key, hint="Give addresses as strings."
+            )
+        for item in _split_addresses(entry):
+            item = item.strip()
+            if item:
+                addresses.append(check_address(item, key=key))
+    return addresses
+
+
+def check_address(item: str, *, key: str) -> str:
+    """``item`` if it is one email address (optionally with a display name), else a clear error."""
+    _name, address = parseaddr(item)
+    valid = bool(address) and not _BREAKS.search(item)
+    if valid:
+        try:
+            validate_email(address)
+        except ValidationError:
+            valid = False
+    if not valid:
+        raise NotificationConfigurationError(
+            f"{key!r}: {item!r} is not an email address",
+            key=key,
+            hint='Give addresses like "ops@example.com" or "Ops <ops@example.com>", separated by commas.',
+        )
+    return item
+
+
+class MailTransport(Transport):
+    """Sends ``subject.txt``, ``txt`` and ``html`` as one multipart/alternative email.
+
+    Options: ``recipients`` (a list or a comma-separated string), ``from_email``
+    (default ``DEFAULT_FROM_EMAIL``), ``reply_to`` and ``cc`` (same forms as
+    ``recipients``). Delivery goes through Django's configured email backend and its
+    ``EMAIL_*`` settings; failures are never silenced.
+    """
+
+    template_parts = ("subject.txt", "txt", "html")
+    required_options: ClassVar[tuple[str, ...]] = ("recipients",)
+    extra: ClassVar[str | None] = "notifications"
+
+    def __init__(
+        self,
+        *,
+        recipients: str | list[str] | tuple[str, ...] | None = None,
+        from_email: str | None = None,
+        reply_to: str | list[str] | tuple[str, ...] | None = None,
+        cc: str | list[str] | tuple[str, ...] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.recipients = parse_addresses(recipients, key="recipients")
+        if not self.recipients:
+            raise NotificationConfigurationError(
+                "'recipients' has no address",
+                key="recipients",
+                hint='Give at least one address: a list or a string like "ops@example.com, dev@example.org".',
+            )
+        self.from_email = check_address(from_email.strip(), key="from_email") if from_email else None
+        self.reply_to = parse_addresses(reply_to, key="reply_to")
+        self.cc = parse_addresses(cc, key="cc")
+
+    @classmethod
+    def check_dependencies(cls) -> str | None:
+        try:
+            import css_inline  # noqa: F401
+        except ImportError:
+            return "the css-inline package is not installed (it inlines the HTML mail's styles)"
+        return None
+
+    def build(self, message: Message) -> EmailMultiAlternatives:
+        """The ``EmailMultiAlternatives`` for ``message`` (not sent)."""
+        html = message.parts["html"]
+        if needs_inlining(html):
+            # Rendered by a handler that does not inline (the generic one): inline here.
+            html = inline_css(html)
+        email = EmailMultiAlternatives(
+            subject=one_line(message.parts["subject.txt"]),
+            body=message.parts["txt"],
+            from_email=self.from_email or django_settings.DEFAULT_FROM_EMAIL,
+            to=self.recipients,
+            cc=self.cc,
+            reply_to=self.reply_to,
+        )
+        email.attach_alternative(html, "text/html")
+        return email
+
+    def send(self, message: Message) -> None:
+        email = self.build(message)
+        try:
+            email.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as exc:
+            refusals = [
+                f"{code} {_text(reply)} for {address}" for address, (code, reply) in exc.recipients.items()
+            ]
+            permanent = all(code >= 500 for code, _reply in exc.recipients.values())
+            raise DeliveryError(
+                "SMTP server refused the recipients: " + "; ".join(refusals), permanent=permanent
+            ) from exc
+        except smtplib.SMTPResponseException as exc:
+            # SMTPSenderRefused, SMTPDataError, SMTPAuthenticationError, SMTPConnectError...
+            code = exc.smtp_code
+            raise DeliveryError(
+                f"SMTP error: {code} {_text(exc.smtp_error)} ({type(exc).__name__})",
+                permanent=500 <= code < 600,
+            ) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            # e.g. AUTH or STARTTLS configured but not offered: fixing settings is the cure.
+            raise DeliveryError(f"SMTP error: {_scrub(str(exc))}", permanent=True) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            # Disconnections, refused connections, timeouts, DNS: worth trying again.
+            kind = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
+            raise DeliveryError(
+                f"could not reach the SMTP server ({kind}): {_scrub(str(exc))}", permanent=False
+            ) from exc
+
+
+def _text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return _scrub(" ".join(text.split()))
+
+
+def _scrub(text: str) -> str:
+    """Never let the SMTP password reach a log line, whatever a server echoes back."""
+    password = getattr(django_settings, "EMAIL_HOST_PASSWORD", "")
+    return text.replace(password, "********") if password else text

@@ -1,0 +1,152 @@
+"""POSTs a rendered JSON payload to a URL (Microsoft Teams, Discord, or any webhook)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.error
+import urllib.request
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
+from taskmanager.notifications.message import Message
+from taskmanager.notifications.transports.base import Transport
+
+#: How much of an error response's body a DeliveryError quotes.
+BODY_EXCERPT = 200
+
+_USER_AGENT = "django-uwsgi-taskmanager (notifications)"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Make a 3xx an error: urllib would turn a redirected POST into a GET without its
+    body, and report success for a payload that was never delivered."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+class WebhookTransport(Transport):
+    """POSTs the ``json`` part to ``url`` as ``application/json``.
+
+    Options: ``url`` (http or https), ``timeout`` in seconds (default 10), ``headers``
+    (a dict, e.g. an ``Authorization`` header). A 2xx answer is success; 4xx (but 408
+    and 429) is a permanent failure, 5xx, 408, 429, timeouts and connection errors are
+    transient. The URL and headers are secrets: no error message shows them.
+    """
+
+    template_parts = ("json",)
+    required_options: ClassVar[tuple[str, ...]] = ("url",)
+    secret_options: ClassVar[tuple[str, ...]] = ("url", "headers")
+
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        timeout: float = 10,
+        headers: dict[str, str] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        if not isinstance(url, str) or not url.strip():
+            raise NotificationConfigurationError(
+                "'url' is empty",
+                key="url",
+                hint="Give the webhook's URL (often from an environment variable).",
+            )
+        url = url.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+            # The URL itself is a secret (it authorises posting): describe it, never show it.
+            raise NotificationConfigurationError(
+                f"'url' is not an http(s) URL (scheme {parts.scheme or 'missing'!r})",
+                key="url",
+                hint="Give the full URL, starting with https://.",
+            )
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise NotificationConfigurationError(
+                f"'timeout' must be a positive number of seconds, not {timeout!r}", key="timeout"
+            )
+        self.url = url
+        self.timeout = float(timeout)
+        self.headers = self._check_headers(headers)
+
+    @staticmethod
+    def _check_headers(headers: object) -> dict[str, str]:
+        if headers is None:
+            return {}
+        if not isinstance(headers, dict):
+            raise NotificationConfigurationError(
+                f"'headers' must be a dict of header names to values, not {type(headers).__name__}",
+                key="headers",
+            )
+        checked: dict[str, str] = {}
+        for name, value in headers.items():
+            # Names are not secret, values may be (tokens): name the header, never its value.
+            if not isinstance(name, str) or not name.strip() or any(c in name for c in ":\r\n \t"):
+                raise NotificationConfigurationError(f"'headers' has an invalid name {name!r}", key="headers")
+            if not isinstance(value, str) or "\r" in value or "\n" in value:
+                raise NotificationConfigurationError(
+                    f"'headers': the value of {name!r} must be a one-line string", key="headers"
+                )
+            checked[name] = value
+        return checked
+
+    def request(self, message: Message) -> urllib.request.Request:
+        """The POST request for ``message`` (not sent)."""
+        payload = message.parts["json"]
+        try:
+            json.loads(payload)
+        except ValueError as exc:
+            raise DeliveryError(
+                f"the rendered 'json' part is not valid JSON ({exc}); fix the template", permanent=True
+            ) from None
+        headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": _USER_AGENT}
+        headers.update(self.headers)
+        return urllib.request.Request(self.url, data=payload.encode("utf-8"), headers=headers, method="POST")
+
+    def send(self, message: Message) -> None:
+        request = self.request(message)
+        try:
+            with _opener.open(request, timeout=self.timeout) as response:
+                response.read()
+        except urllib.error.HTTPError as error:
+            status = error.code
+            with error:
+                excerpt = _excerpt(error)
+            transient = status >= 500 or status in (408, 429)
+            what = "redirect (give the final URL)" if 300 <= status < 400 else error.reason
+            text = f"webhook answered HTTP {status} {what}" + (f": {excerpt}" if excerpt else "")
+            raise DeliveryError(self._scrub(text), permanent=not transient) from None
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+            # from None, here and above: urllib's exceptions carry the URL.
+            text = f"webhook could not be reached ({_describe(exc)})"
+            raise DeliveryError(self._scrub(text), permanent=False) from None
+
+    def _scrub(self, text: str) -> str:
+        """Hide the URL (and its secret path) should a server echo it back."""
+        path = urlsplit(self.url).path
+        text = text.replace(self.url, "<url>")
+        return text.replace(path, "<path>") if len(path) > 1 else text
+
+
+def _excerpt(error: urllib.error.HTTPError) -> str:
+    try:
+        body = error.read(BODY_EXCERPT * 4)
+    except (OSError, http.client.HTTPException):
+        return ""
+    text = " ".join(body.decode("utf-8", "replace").split())
+    return text[:BODY_EXCERPT] + ("…" if len(text) > BODY_EXCERPT else "")
+
+
+def _describe(exc: BaseException) -> str:
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, TimeoutError):
+        return "timed out"
+    if isinstance(reason, str):
+        return reason
+    return f"{type(reason).__name__}: {reason}" if str(reason) else type(reason).__name__

@@ -1,0 +1,117 @@
+"""The shipped mail/ templates, overriding them, and the documented Markdown pattern."""
+
+import datetime
+import re
+from pathlib import Path
+
+import pytest
+
+from taskmanager.notifications.checks import check_templates
+from taskmanager.notifications.levels import Level
+from taskmanager.notifications.mail import MailNotificationHandler
+from tests.notifications.html_checks import css_left_uninlined
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples" / "notification_templates"
+
+
+def handler(**kwargs):
+    return MailNotificationHandler("mail", options={"recipients": "ops@example.com"}, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("result", "fields", "subject"),
+    [
+        ("errors", {"n_log_errors": 2, "n_log_warnings": 0}, "[errors] nightly import: 2 errors"),
+        ("errors", {"n_log_errors": 1, "n_log_warnings": 3}, "[errors] nightly import: 1 error, 3 warnings"),
+        ("warnings", {"n_log_warnings": 1234}, "[warnings] nightly import: 1,234 warnings"),
+        ("ok", {"end_datetime": None}, "[ok] nightly import: ok"),
+        ("ok", {}, "[ok] nightly import: ok in 1 min 23 s"),
+    ],
+)
+def test_the_subject_reads_naturally_for_the_counts(make_report, result, fields, subject):
+    assert handler().render(make_report(result, **fields)).parts["subject.txt"] == subject
+
+
+def test_a_report_rendered_at_another_level_uses_that_levels_wording(make_report):
+    message = handler().render(make_report("ok"), level=Level.FAILED)
+    assert message.parts["subject.txt"] == "[failed] nightly import failed"
+    assert "FAILED" in message.parts["html"]
+
+
+def test_the_text_part_lists_the_log_tail_as_written(make_report):
+    text = handler().render(make_report("errors", log="  indented\tline\n<b>x</b> & y")).parts["txt"]
+    assert "\n  indented\tline\n<b>x</b> & y\n" in text
+
+
+def test_every_level_renders_its_colour_in_the_banner(make_report):
+    colours = {"ok": "#dafbe1", "warnings": "#fff3c4", "errors": "#ffe4e2", "failed": "#a40e26"}
+    for level, colour in colours.items():
+        html = handler().render(make_report(level)).parts["html"]
+        assert f"background-color: {colour}" in html, level
+
+
+def test_shipped_mail_templates_pass_the_checks_at_every_level(db):
+    assert check_templates([handler(level=Level.OK)]) == []
+
+
+def test_an_override_can_extend_the_shipped_mail_and_replace_one_block(settings, tmp_path, make_report):
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "default.html").write_text(
+        '{% extends "shipped/mail/default.html" %}\n'
+        '{% block summary %}<p class="runbook">See the runbook, {{ task_name }}.</p>{% endblock %}\n'
+        "{% block styles %}{{ super() }} .runbook { color: #123456; }{% endblock %}\n"
+    )
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = [str(tmp_path)]
+    html = handler().render(make_report("errors", name="<i>x</i>")).parts["html"]
+    assert "See the runbook, &lt;i&gt;x&lt;/i&gt;." in html
+    assert re.search(r'<p class="runbook" style="[^"]*color: #123456;', html)
+    assert "Last 3 log lines" in html  # the rest of the layout is kept
+
+
+# -- the documented Markdown pattern (docs/examples/notification_templates/markdown-mail) --------
+
+
+@pytest.fixture
+def markdown_mail(settings):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = [str(EXAMPLES)]
+    return handler(templates="markdown-mail")
+
+
+def test_the_markdown_body_is_the_text_part_as_written(markdown_mail, make_report):
+    text = markdown_mail.render(make_report("errors", name="<b>nightly</b> & co")).parts["txt"]
+    assert text.startswith("## <b>nightly</b> & co: errors\n")
+    assert "The task finished with **2 errors** and **1 warning** in 1 min 23 s." in text
+    assert "\n    ERROR broken\n" in text
+
+
+def test_the_markdown_body_becomes_the_html_part_with_report_values_escaped(markdown_mail, make_report):
+    report = make_report(
+        "errors",
+        name="<b>nightly</b> & co",
+        log="</pre><script>alert(1)</script>",
+        extra={"summary": "<img src=x onerror=alert(1)>"},
+    )
+    html = markdown_mail.render(report).parts["html"]
+    assert "<strong>2 errors</strong>" in html
+    assert "&lt;b&gt;nightly&lt;/b&gt; &amp; co: errors</h2>" in html
+    assert "&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<script>" not in html
+    assert "<img" not in html
+    assert css_left_uninlined(html) == []  # inlined like the shipped layout it extends
+
+
+def test_the_markdown_example_keeps_the_shipped_subject(markdown_mail, make_report):
+    assert (
+        markdown_mail.render(make_report("failed")).parts["subject.txt"] == "[failed] nightly import failed"
+    )
+
+
+def test_the_markdown_example_passes_the_checks(markdown_mail):
+    assert check_templates([markdown_mail]) == []
+
+
+def test_dates_are_shown_in_the_projects_time_zone(make_report):
+    started = datetime.datetime(2026, 7, 1, 1, 30, tzinfo=datetime.timezone.utc)
+    text = handler().render(make_report("ok", invocation_datetime=started, end_datetime=started)).parts["txt"]
+    assert "Started:    2026-07-01 03:30:00 CEST" in text

@@ -1,0 +1,73 @@
+"""sample_report: realistic unsaved reports at every level, for previews and screenshots."""
+
+import datetime
+
+import pytest
+
+from taskmanager.models import Report, Task
+from taskmanager.notifications.context import build_context
+from taskmanager.notifications.levels import Level
+from taskmanager.notifications.samples import SAMPLE_REPORT_ID, sample_report
+
+LEVELS = ("ok", "warnings", "errors", "failed")
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_counts_match_the_level(level):
+    report = sample_report(level)
+    assert report.invocation_result == level
+    errors, warnings = report.n_log_errors, report.n_log_warnings
+    expected = {"ok": (0, 0), "warnings": (0, 3), "errors": (2, 1), "failed": (1, 0)}[level]
+    assert (errors, warnings) == expected
+
+
+@pytest.mark.parametrize("level", ["warnings", "errors"])
+def test_the_log_tail_holds_the_warnings_and_errors_it_counts(level):
+    report = sample_report(level)
+    lines = report.log.splitlines()
+    assert sum(" WARNING " in line for line in lines) == report.n_log_warnings
+    assert sum(" ERROR " in line for line in lines) == report.n_log_errors
+
+
+def test_a_failed_sample_ends_with_a_traceback():
+    lines = sample_report("failed").log.splitlines()
+    assert "Traceback (most recent call last):" in lines
+    assert lines[-1].startswith("django.core.management.base.CommandError: ")
+
+
+def test_samples_touch_no_database():
+    # No db fixture: any query would raise. Build and render contexts at every level.
+    for level in LEVELS:
+        report = sample_report(level)
+        assert report._state.adding
+        assert report.task.pk is None
+        build_context(report, handler="preview")
+
+
+def test_build_context_works_with_a_sample():
+    started = datetime.datetime(2026, 3, 2, 2, 0, tzinfo=datetime.timezone.utc)
+    context = build_context(sample_report(Level.ERRORS, started=started), handler="preview")
+    assert context["task_name"] == "Nightly catalogue import"
+    assert context["command"] == "catalogue: import_catalogue"
+    assert context["arguments"] == ["--source", "s3://exports/catalogue/2026-03-01/", "--since", "yesterday"]
+    assert context["duration_text"] == "1 min 28 s"
+    assert context["started"].isoformat() == "2026-03-02T03:00:00+01:00"
+    assert context["log_url"] == f"https://tasks.example.com/taskmanager/logviewer/{SAMPLE_REPORT_ID}/"
+    assert context["extra"]["summary"] == "Imported 39,046 rows from 3 files; 27 rejected."
+    assert (
+        context["log_tail"][0]
+        == "2026-03-02 03:00:00 INFO    Starting import from s3://exports/catalogue/2026-03-01/"
+    )
+
+
+def test_a_sample_without_an_id_has_no_links():
+    context = build_context(sample_report("ok", pk=None), handler="preview")
+    assert context["report_url"] is None
+    assert context["log_url"] is None
+
+
+def test_samples_are_unsaved_model_instances():
+    report = sample_report("ok", name="custom name")
+    assert isinstance(report, Report)
+    assert isinstance(report.task, Task)
+    assert report.task.name == "custom name"

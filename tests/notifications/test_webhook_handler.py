@@ -1,0 +1,132 @@
+"""WebhookNotificationHandler: the generic payload, JSON validation, hostile content, end to end."""
+
+import json
+
+import pytest
+from django.utils import timezone
+
+from taskmanager.notifications.checks import check_templates
+from taskmanager.notifications.exceptions import NotificationTemplateError
+from taskmanager.notifications.levels import Level
+from taskmanager.notifications.webhook import WebhookNotificationHandler
+from tests.notifications.hostile import INJECTING_NAME, LONG_NAME, hostile_fields, hostile_lines
+from tests.notifications.webhook_receiver import Answer, WebhookReceiver
+
+WEBHOOK = "taskmanager.notifications.WebhookNotificationHandler"
+
+
+@pytest.fixture
+def hook(settings):
+    with WebhookReceiver() as receiver:
+        settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+            "hook": {"class": WEBHOOK, "level": "ok", "url": receiver.url, "timeout": 5, "max_attempts": 1}
+        }
+        yield receiver
+
+
+def handler(**kwargs):
+    return WebhookNotificationHandler("hook", options={"url": "https://example.com/hook"}, **kwargs)
+
+
+def test_the_posted_json_equals_the_rendered_payload(hook, make_report):
+    [outcome] = make_report("errors").emit_notifications()
+    assert outcome.sent, outcome.error
+    [received] = hook.requests
+    assert received.body.decode() == outcome.message.parts["json"]
+
+
+def test_the_default_payload_describes_the_report(make_report):
+    report = make_report("errors", extra={"summary": "imported 1,234 rows", "rows": 1234})
+    payload = json.loads(handler().render(report).parts["json"])
+    assert payload["event"] == "taskmanager.report"
+    assert payload["level"] == "errors"
+    assert payload["test"] is False
+    assert payload["text"] == "[errors] nightly import: 2 errors, 1 warning in 1 min 23 s"
+    assert payload["task"] == {
+        "id": report.task.pk,
+        "name": "nightly import",
+        "command": "sampleapp: sample",
+        "arguments": ["--since", "2026-01-01", "-v", "2"],
+    }
+    assert payload["report"]["id"] == report.pk
+    assert payload["report"]["result"] == "errors"
+    assert (payload["report"]["n_errors"], payload["report"]["n_warnings"], payload["report"]["n_lines"]) == (
+        2,
+        1,
+        3,
+    )
+    assert payload["report"]["duration_seconds"] == 83.0
+    assert payload["report"]["started"] == timezone.localtime(report.invocation_datetime).isoformat()
+    assert payload["report"]["started"].endswith(("+01:00", "+02:00"))  # Europe/Rome, the project's zone
+    assert payload["report"]["log_url"] == f"https://tasks.example.com/taskmanager/logviewer/{report.pk}/"
+    assert payload["summary"] == "imported 1,234 rows"
+    assert payload["extra"] == {"summary": "imported 1,234 rows", "rows": 1234}
+    assert payload["log_tail"] == ["line one", "WARNING careful", "ERROR broken"]
+
+
+def test_failed_and_test_reports_say_so(make_report):
+    payload = json.loads(handler().render(make_report("failed"), test=True).parts["json"])
+    assert payload["text"] == "[TEST] [failed] nightly import failed"
+    assert payload["test"] is True
+
+
+def test_the_shipped_webhook_template_passes_the_checks(db):
+    assert check_templates([handler(level=Level.OK)]) == []
+
+
+def test_a_template_rendering_invalid_json_is_an_error_naming_the_template(settings, tmp_path, make_report):
+    (tmp_path / "webhook").mkdir()
+    (tmp_path / "webhook" / "default.json").write_text('{"text": {{ task_name }}}\n')
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = [str(tmp_path)]
+    with pytest.raises(NotificationTemplateError) as caught:
+        handler().render(make_report("errors"), strict=True)
+    error = caught.value
+    assert error.filename == str(tmp_path / "webhook" / "default.json")
+    assert "invalid JSON" in str(error)
+    assert "|tojson" in str(error)
+    assert "UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS" in str(error)
+
+
+def test_an_invalid_override_falls_back_to_the_shipped_payload_and_is_logged(
+    settings, tmp_path, hook, make_report, caplog
+):
+    (tmp_path / "webhook").mkdir()
+    (tmp_path / "webhook" / "default.json").write_text('{"text": "{{ task_name }}",}\n')
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = [str(tmp_path)]
+    [outcome] = make_report("errors").emit_notifications()
+    assert outcome.sent
+    assert "invalid JSON" in outcome.message.problems[0]
+    assert str(tmp_path / "webhook" / "default.json") in caplog.text
+    [received] = hook.requests
+    assert json.loads(received.body)["task"]["name"] == "nightly import"
+
+
+def test_a_server_error_is_a_failed_outcome_without_the_url(hook, make_report, caplog):
+    hook.answer(Answer(500, b"boom"))
+    [outcome] = make_report("errors").emit_notifications()
+    assert not outcome.sent
+    assert outcome.permanent is False
+    assert "s3cr3t-token" not in caplog.text
+    assert "HTTP 500" in caplog.text
+
+
+# -- hostile report content -----------------------------------------------------------------
+
+
+def test_hostile_content_arrives_intact_and_json_escaped(hook, make_report):
+    lines = hostile_lines()
+    [outcome] = make_report("errors", name=INJECTING_NAME, **hostile_fields()).emit_notifications()
+    assert outcome.sent, outcome.error
+    body = hook.requests[0].body
+    payload = json.loads(body)
+    assert payload["log_tail"] == lines
+    assert payload["task"]["name"] == INJECTING_NAME
+    assert payload["summary"].startswith("summary <!channel> <@U123> <http://x|y> <script>")
+    # |tojson escapes < > & ' so the payload is safe to embed even in HTML.
+    assert b"<script>" not in body
+    assert b"<!channel>" not in body
+
+
+def test_a_250_character_task_name_is_kept_whole(make_report):
+    payload = json.loads(handler().render(make_report("ok", name=LONG_NAME)).parts["json"])
+    assert payload["task"]["name"] == LONG_NAME

@@ -1,0 +1,73 @@
+"""The deliveries admin: list, inline on the report, and the Resend action."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from taskmanager.models import Delivery
+from taskmanager.notifications import DeliveryError
+from tests.notifications import test_resend as flaky_module
+from tests.notifications.test_resend import failures, sent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def flaky(settings):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "chat": {
+            "transport": f"{flaky_module.__name__}.FlakyTransport",
+            "templates": "log",
+            "level": "ok",
+            "max_attempts": 1,
+            "webhook_url": "https://hooks.example.com/T0/B0/s3cr3t-path",
+        },
+    }
+    sent.clear()
+    failures.clear()
+    yield
+    sent.clear()
+    failures.clear()
+
+
+@pytest.fixture
+def failed_delivery(flaky, make_report):
+    failures.append(DeliveryError("Slack: 500 from https://hooks.example.com/T0/B0/s3cr3t-path"))
+    make_report("errors").emit_notifications()
+    return Delivery.objects.get()
+
+
+def test_the_delivery_list_shows_status_and_error_without_secrets(admin_client, failed_delivery):
+    response = admin_client.get(reverse("admin:taskmanager_delivery_changelist"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Slack: 500 from [secret]" in page
+    assert "s3cr3t-path" not in page
+
+
+def test_a_delivery_page_shows_the_rendered_parts(admin_client, failed_delivery):
+    response = admin_client.get(reverse("admin:taskmanager_delivery_change", args=(failed_delivery.pk,)))
+    assert response.status_code == 200
+    assert "[errors] nightly import" in response.content.decode()
+
+
+def test_deliveries_are_inline_on_the_report(admin_client, failed_delivery):
+    response = admin_client.get(reverse("admin:taskmanager_report_change", args=(failed_delivery.report.pk,)))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "chat" in page
+    assert "tm-badge-failed" in page
+
+
+def test_the_resend_action_delivers_once_and_says_so(admin_client, failed_delivery):
+    url = reverse("admin:taskmanager_delivery_changelist")
+    data = {"action": "resend_deliveries", "_selected_action": [failed_delivery.pk]}
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    assert len(sent) == 1
+    failed_delivery.refresh_from_db()
+    assert failed_delivery.status == "sent"
+    response = admin_client.post(url, data, follow=True)
+    assert len(sent) == 1
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("was not resent" in t for t in texts)
