@@ -23,6 +23,7 @@ from taskmanager.arguments import ArgumentsError, split_arguments
 from taskmanager.conf import settings
 from taskmanager.models import AppCommand, Delivery, Report, Task, TaskCategory
 from taskmanager.notifications.filters import duration as human_duration
+from taskmanager.spooler import LaunchError, has_spooler, spool_resend
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +248,14 @@ class TaskAdmin(TaskmanagerAdminMixin):
         before = task.last_report
         try:
             task.launch()
+        except LaunchError as exc:
+            # A refusal that says why (already running, scheduled ahead): no traceback.
+            self.message_user(
+                request,
+                format_html(gettext('Task "{}" was not launched: {}'), task.name, exc),
+                messages.WARNING,
+            )
+            return
         except Exception as exc:
             # A broken task must not hide the outcome of the others selected.
             logger.exception("Launching task %s failed", task.pk)
@@ -411,6 +420,20 @@ class DeliveryAdmin(RecordAdminMixin, TaskmanagerAdminMixin):
                 % {"count": skipped},
                 messages.INFO,
             )
+        if has_spooler():
+            # The web worker never waits for deliveries: the spooler resends.
+            for delivery in candidates:
+                spool_resend(report=delivery.report.pk, handler=delivery.handler)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d delivery queued on the spooler for resending.",
+                    "%(count)d deliveries queued on the spooler for resending.",
+                    len(candidates),
+                )
+                % {"count": len(candidates)},
+            )
+            return
         for result in resend(candidates):
             outcome = result.outcome
             if outcome is not None and outcome.sent:

@@ -408,3 +408,13 @@ def test_filters_start_collapsed_except_the_active_one_in_a_browser(live_server,
             assert not is_open("last result")
         finally:
             browser.close()
+
+
+def test_a_refused_launch_is_a_warning_without_a_traceback(admin_client: Client, task: Task, caplog) -> None:
+    task.status = Task.STATUS_STARTED
+    task.save()
+    url = reverse("admin:taskmanager_task_changelist")
+    response = admin_client.post(url, {"action": "launch_tasks", "_selected_action": [task.pk]}, follow=True)
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("was not launched" in t for t in texts)
+    assert "Traceback" not in caplog.text

@@ -71,3 +71,28 @@ def test_the_resend_action_delivers_once_and_says_so(admin_client, failed_delive
     assert len(sent) == 1
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("was not resent" in t for t in texts)
+
+
+def test_under_uwsgi_the_resend_action_queues_on_the_spooler(
+    admin_client, failed_delivery, monkeypatch, tmp_path
+):
+    import functools
+
+    from taskmanager import admin as taskmanager_admin
+    from taskmanager import spooler
+
+    monkeypatch.setattr(taskmanager_admin, "has_spooler", lambda: True)
+    monkeypatch.setattr(
+        taskmanager_admin, "spool_resend", functools.partial(spooler.spool_resend, directory=str(tmp_path))
+    )
+    url = reverse("admin:taskmanager_delivery_changelist")
+    response = admin_client.post(
+        url, {"action": "resend_deliveries", "_selected_action": [failed_delivery.pk]}, follow=True
+    )
+    assert any("queued on the spooler" in str(m) for m in get_messages(response.wsgi_request))
+    assert sent == []
+    [spool_file] = list(tmp_path.iterdir())
+    spooler.run_resend_job(spooler.read_spool_file(str(spool_file)))
+    assert len(sent) == 1
+    failed_delivery.refresh_from_db()
+    assert failed_delivery.status == "sent"
