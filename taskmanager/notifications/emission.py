@@ -4,18 +4,25 @@ Each delivery is recorded (:class:`taskmanager.models.Delivery`) before it is
 attempted and updated after, so nothing is lost: a crash mid-delivery leaves a
 pending record that ``resend_notifications`` picks up. All database work
 happens in the calling thread; the delivery threads only render and send.
+
+Database writes are few, as each commit may wait for the disk: the records of
+one emission are created in one transaction while the delivery threads already
+render (they send once the records exist), and outcomes that arrive together
+are stored together.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from taskmanager.conf import settings
@@ -48,8 +55,33 @@ class Outcome:
     delivery_id: int | None = None
 
 
-def render_and_send(handler: NotificationHandler, context: dict[str, Any], *, report: Report) -> Outcome:
-    """Render and deliver for one handler (in a worker thread); never raises."""
+class Gate:
+    """Holds the delivery threads between rendering and sending until the records exist."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._open = False
+
+    def open(self) -> None:
+        self._open = True
+        self._event.set()
+
+    def close(self) -> None:
+        self._event.set()
+
+    def wait(self) -> bool:
+        """Whether sending may go ahead (False: the records could not be written)."""
+        self._event.wait()
+        return self._open
+
+
+def render_and_send(
+    handler: NotificationHandler, context: dict[str, Any], *, report: Report, gate: Gate | None = None
+) -> Outcome:
+    """Render and deliver for one handler (in a worker thread); never raises.
+
+    With a ``gate``, the message is rendered at once and sent once the gate opens.
+    """
     try:
         message = handler.render(report, context=context)
     except Exception as exc:  # a bug beyond template errors, which render() works around
@@ -57,6 +89,8 @@ def render_and_send(handler: NotificationHandler, context: dict[str, Any], *, re
         logger.error("Notification handler %r failed for report %s: %s", handler.name, report.pk, error)
         logger.debug("%s", handler.redact(traceback.format_exc()))
         return Outcome(handler.name, sent=False, error=error)
+    if gate is not None and not gate.wait():
+        return Outcome(handler.name, sent=False, message=message, error="not sent: no delivery record")
     attempted = attempt_delivery(handler, message)
     if not attempted.sent:
         logger.error(
@@ -113,35 +147,48 @@ def emit_notifications(report: Report) -> list[Outcome]:
         return []
     base = build_context(report, handler="")
     jobs = [(handler, {**base, **handler.extra_context(report)}) for handler in handlers]
-    deliveries = {
-        handler.name: Delivery.objects.create(report=report, handler=handler.name, level=base["level"])
-        for handler in handlers
-    }
     outcomes: dict[str, Outcome] = {}
     if len(jobs) == 1:
         handler, context = jobs[0]
+        deliveries = create_deliveries(report, handlers, base["level"])
         outcomes[handler.name] = render_and_send(handler, context, report=report)
         record(deliveries[handler.name], outcomes[handler.name], handler)
     else:
+        gate = Gate()
         with ThreadPoolExecutor(
             max_workers=min(len(jobs), MAX_PARALLEL), thread_name_prefix="taskmanager-notify"
         ) as pool:
             futures = {
-                pool.submit(render_and_send, handler, context, report=report): handler
+                pool.submit(render_and_send, handler, context, report=report, gate=gate): handler
                 for handler, context in jobs
             }
-            for future in as_completed(futures):
-                handler = futures[future]
-                outcomes[handler.name] = future.result()
-                record(deliveries[handler.name], outcomes[handler.name], handler)
+            try:
+                deliveries = create_deliveries(report, handlers, base["level"])
+            except BaseException:
+                gate.close()  # nothing is sent without its record
+                raise
+            gate.open()
+            pending: set[Future[Outcome]] = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                with transaction.atomic():
+                    for future in done:
+                        handler = futures[future]
+                        outcomes[handler.name] = future.result()
+                        record(deliveries[handler.name], outcomes[handler.name], handler)
     prune_deliveries_now_and_then()
-    return [_with_id(outcomes[handler.name], deliveries[handler.name].pk) for handler, _context in jobs]
+    return [
+        replace(outcomes[handler.name], delivery_id=deliveries[handler.name].pk) for handler, _context in jobs
+    ]
 
 
-def _with_id(outcome: Outcome, delivery_id: int) -> Outcome:
-    from dataclasses import replace
-
-    return replace(outcome, delivery_id=delivery_id)
+def create_deliveries(report: Report, handlers: list[NotificationHandler], level: str) -> dict[str, Delivery]:
+    """A pending record per handler, written in one transaction (one commit)."""
+    with transaction.atomic():
+        return {
+            handler.name: Delivery.objects.create(report=report, handler=handler.name, level=level)
+            for handler in handlers
+        }
 
 
 _last_prune = 0.0
