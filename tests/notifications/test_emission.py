@@ -88,3 +88,78 @@ def test_the_settings_dict_is_never_mutated(settings, outbox, make_report):
     settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = config
     make_report("ok").emit_notifications()
     assert config == snapshot
+
+
+class RecordingTransport(Transport):
+    """Notes, when it sends, whether the delivery records were already written."""
+
+    template_parts = ("txt",)
+    events: list[str] = []
+
+    def send(self, message):
+        self.events.append(f"sent {message.handler}")
+
+
+def test_no_message_is_sent_before_every_delivery_record_is_written(settings, make_report, monkeypatch):
+    import time
+
+    from taskmanager.notifications import emission
+
+    RecordingTransport.events = events = []
+    real = emission.create_deliveries
+
+    def slow_create(*args, **kwargs):
+        time.sleep(0.2)  # the delivery threads render meanwhile, and must wait
+        created = real(*args, **kwargs)
+        events.append("created")
+        return created
+
+    monkeypatch.setattr(emission, "create_deliveries", slow_create)
+    transport = f"{__name__}.RecordingTransport"
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        name: {"transport": transport, "templates": "log", "level": "ok"} for name in ("one", "two")
+    }
+
+    outcomes = make_report("errors").emit_notifications()
+
+    assert [o.sent for o in outcomes] == [True, True]
+    assert events[0] == "created"
+    assert sorted(events[1:]) == ["sent one", "sent two"]
+
+
+def test_when_the_records_cannot_be_written_nothing_is_sent(settings, make_report, outbox, monkeypatch):
+    from django.db import DatabaseError
+
+    from taskmanager.models import Delivery
+    from taskmanager.notifications import emission
+
+    def failing_create(*args, **kwargs):
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(emission, "create_deliveries", failing_create)
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = handlers(one="ok", two="ok")
+    report = make_report("errors")
+
+    with pytest.raises(DatabaseError):
+        report.emit_notifications()
+
+    assert outbox == []
+    assert not Delivery.objects.filter(report=report).exists()
+
+
+def test_the_records_of_one_round_are_written_in_one_transaction(settings, make_report, outbox):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = handlers(one="ok", two="ok", three="ok")
+    report = make_report("errors")
+
+    with CaptureQueriesContext(connection) as queries:
+        report.emit_notifications()
+
+    inserts = [i for i, q in enumerate(queries.captured_queries) if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 3
+    savepoints = [q["sql"] for q in queries.captured_queries[: inserts[0]] if "SAVEPOINT" in q["sql"]]
+    assert savepoints, "the inserts are not inside one atomic block"
+    between = queries.captured_queries[inserts[0] : inserts[-1]]
+    assert not any("RELEASE" in q["sql"] for q in between)
