@@ -6,23 +6,26 @@ pending record that ``resend_notifications`` picks up. All database work
 happens in the calling thread; the delivery threads only render and send.
 
 Database writes are few, as each commit may wait for the disk: the records of
-one emission are created in one transaction while the delivery threads already
-render (they send once the records exist), and outcomes that arrive together
-are stored together.
+one emission are created in one transaction while the delivery threads render,
+and outcomes that arrive together are stored together. Messages are sent once
+all are rendered: rendering holds the interpreter, and a delivery waiting for
+it would wait for the next thread switch (milliseconds) at every step.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from taskmanager.conf import settings
@@ -37,8 +40,9 @@ if TYPE_CHECKING:
     from taskmanager.models import Report
 
 logger = logging.getLogger("taskmanager.notifications")
+T = TypeVar("T")
 
-#: Threads for one emission at most; handlers beyond it queue.
+#: Delivery threads of a process at most; handlers beyond it queue.
 MAX_PARALLEL = 64
 
 
@@ -55,42 +59,21 @@ class Outcome:
     delivery_id: int | None = None
 
 
-class Gate:
-    """Holds the delivery threads between rendering and sending until the records exist."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self._open = False
-
-    def open(self) -> None:
-        self._open = True
-        self._event.set()
-
-    def close(self) -> None:
-        self._event.set()
-
-    def wait(self) -> bool:
-        """Whether sending may go ahead (False: the records could not be written)."""
-        self._event.wait()
-        return self._open
-
-
-def render_and_send(
-    handler: NotificationHandler, context: dict[str, Any], *, report: Report, gate: Gate | None = None
-) -> Outcome:
-    """Render and deliver for one handler (in a worker thread); never raises.
-
-    With a ``gate``, the message is rendered at once and sent once the gate opens.
-    """
+def render_message(
+    handler: NotificationHandler, context: dict[str, Any], *, report: Report
+) -> Message | Outcome:
+    """The rendered message, or the failed outcome when rendering broke; never raises."""
     try:
-        message = handler.render(report, context=context)
+        return handler.render(report, context=context)
     except Exception as exc:  # a bug beyond template errors, which render() works around
         error = handler.redact(f"rendering failed: {type(exc).__name__}: {exc}")
         logger.error("Notification handler %r failed for report %s: %s", handler.name, report.pk, error)
         logger.debug("%s", handler.redact(traceback.format_exc()))
         return Outcome(handler.name, sent=False, error=error)
-    if gate is not None and not gate.wait():
-        return Outcome(handler.name, sent=False, message=message, error="not sent: no delivery record")
+
+
+def send_message(handler: NotificationHandler, message: Message, *, report: Report) -> Outcome:
+    """Deliver a rendered message, with the handler's retries; never raises."""
     attempted = attempt_delivery(handler, message)
     if not attempted.sent:
         logger.error(
@@ -102,6 +85,14 @@ def render_and_send(
             attempted.error,
         )
     return _outcome(handler, message, attempted)
+
+
+def render_and_send(handler: NotificationHandler, context: dict[str, Any], *, report: Report) -> Outcome:
+    """Render and deliver for one handler; never raises."""
+    rendered = render_message(handler, context, report=report)
+    if isinstance(rendered, Outcome):
+        return rendered
+    return send_message(handler, rendered, report=report)
 
 
 def _outcome(handler: NotificationHandler, message: Message, attempted: Attempted) -> Outcome:
@@ -154,41 +145,97 @@ def emit_notifications(report: Report) -> list[Outcome]:
         outcomes[handler.name] = render_and_send(handler, context, report=report)
         record(deliveries[handler.name], outcomes[handler.name], handler)
     else:
-        gate = Gate()
-        with ThreadPoolExecutor(
-            max_workers=min(len(jobs), MAX_PARALLEL), thread_name_prefix="taskmanager-notify"
-        ) as pool:
-            futures = {
-                pool.submit(render_and_send, handler, context, report=report, gate=gate): handler
-                for handler, context in jobs
-            }
-            try:
-                deliveries = create_deliveries(report, handlers, base["level"])
-            except BaseException:
-                gate.close()  # nothing is sent without its record
-                raise
-            gate.open()
-            pending: set[Future[Outcome]] = set(futures)
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        pool = delivery_pool()
+        # Render while the records are written; send once every message is ready, so
+        # that no delivery waits for the interpreter while another handler renders.
+        renders = [
+            (handler, pool.submit(_in_worker, render_message, handler, context, report=report))
+            for handler, context in jobs
+        ]
+        submitted: list[Future[Any]] = [future for _handler, future in renders]
+        try:
+            deliveries = create_deliveries(report, handlers, base["level"])
+            sends: dict[Future[Outcome], NotificationHandler] = {}
+            failed: list[NotificationHandler] = []
+            for handler, future in renders:
+                rendered = future.result()
+                if isinstance(rendered, Outcome):
+                    outcomes[handler.name] = rendered
+                    failed.append(handler)
+                else:
+                    sends[pool.submit(_in_worker, send_message, handler, rendered, report=report)] = handler
+            submitted.extend(sends)
+            pending: set[Future[Outcome]] = set(sends)
+            done: set[Future[Outcome]] = set()
+            while failed or pending:
+                if pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 with transaction.atomic():
-                    for future in done:
-                        handler = futures[future]
-                        outcomes[handler.name] = future.result()
+                    for handler in failed:
                         record(deliveries[handler.name], outcomes[handler.name], handler)
+                    failed = []
+                    for finished in done:
+                        handler = sends[finished]
+                        outcomes[handler.name] = finished.result()
+                        record(deliveries[handler.name], outcomes[handler.name], handler)
+                    done = set()
+        finally:
+            wait(submitted)  # nothing outlives the call, even when it fails
     prune_deliveries_now_and_then()
     return [
         replace(outcomes[handler.name], delivery_id=deliveries[handler.name].pk) for handler, _context in jobs
     ]
 
 
+_pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
+_pool_lock = threading.Lock()
+
+
+def delivery_pool() -> ThreadPoolExecutor:
+    """The process's delivery threads, started on first use and kept for later emissions.
+
+    Starting threads for every emission costs more than rendering its messages on a
+    busy machine. A forked child (uWSGI workers) gets a pool of its own: the
+    parent's threads do not exist there.
+    """
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool = ThreadPoolExecutor(max_workers=MAX_PARALLEL, thread_name_prefix="taskmanager-notify")
+            _pool_pid = os.getpid()
+        return _pool
+
+
+def _after_fork_in_child() -> None:
+    global _pool_lock
+    _pool_lock = threading.Lock()  # a fork while another thread held it would leave it locked
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _in_worker(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``function`` in a pool thread, then close any database connection it opened
+    (a template may load a relation), since the thread lives on."""
+    try:
+        return function(*args, **kwargs)
+    finally:
+        connections.close_all()
+
+
 def create_deliveries(report: Report, handlers: list[NotificationHandler], level: str) -> dict[str, Delivery]:
-    """A pending record per handler, written in one transaction (one commit)."""
-    with transaction.atomic():
-        return {
-            handler.name: Delivery.objects.create(report=report, handler=handler.name, level=level)
-            for handler in handlers
-        }
+    """A pending record per handler, written in one statement where the database
+    returns the new ids (SQLite, PostgreSQL, MariaDB), else in one transaction."""
+    records = [Delivery(report=report, handler=handler.name, level=level) for handler in handlers]
+    if connections[Delivery.objects.db].features.can_return_rows_from_bulk_insert:
+        Delivery.objects.bulk_create(records)
+    else:
+        with transaction.atomic():
+            for delivery in records:
+                delivery.save(force_insert=True)
+    return {delivery.handler: delivery for delivery in records}
 
 
 _last_prune = 0.0

@@ -147,7 +147,15 @@ def test_when_the_records_cannot_be_written_nothing_is_sent(settings, make_repor
     assert not Delivery.objects.filter(report=report).exists()
 
 
-def test_the_records_of_one_round_are_written_in_one_transaction(settings, make_report, outbox):
+def delivery_inserts(queries):
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('INSERT INTO "taskmanager_delivery"')
+    ]
+
+
+def test_the_records_of_one_round_are_written_in_one_statement(settings, make_report, outbox):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -155,11 +163,53 @@ def test_the_records_of_one_round_are_written_in_one_transaction(settings, make_
     report = make_report("errors")
 
     with CaptureQueriesContext(connection) as queries:
-        report.emit_notifications()
+        outcomes = report.emit_notifications()
 
-    inserts = [i for i, q in enumerate(queries.captured_queries) if q["sql"].startswith("INSERT")]
+    [insert] = delivery_inserts(queries)
+    assert insert.count("VALUES") == 1
+    assert all(o.delivery_id for o in outcomes)
+    assert len({o.delivery_id for o in outcomes}) == 3
+
+
+def test_without_bulk_ids_the_records_are_written_in_one_transaction(
+    settings, make_report, outbox, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = handlers(one="ok", two="ok", three="ok")
+    report = make_report("errors")
+
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = report.emit_notifications()
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    inserts = [i for i, q in enumerate(sql) if q.startswith('INSERT INTO "taskmanager_delivery"')]
     assert len(inserts) == 3
-    savepoints = [q["sql"] for q in queries.captured_queries[: inserts[0]] if "SAVEPOINT" in q["sql"]]
-    assert savepoints, "the inserts are not inside one atomic block"
-    between = queries.captured_queries[inserts[0] : inserts[-1]]
-    assert not any("RELEASE" in q["sql"] for q in between)
+    assert any("SAVEPOINT" in q for q in sql[: inserts[0]]), "the inserts are not inside one atomic block"
+    assert not any("RELEASE" in q for q in sql[inserts[0] : inserts[-1]])
+    assert len({o.delivery_id for o in outcomes}) == 3
+
+
+def test_emissions_share_the_delivery_threads_of_the_process():
+    from taskmanager.notifications.emission import delivery_pool
+
+    assert delivery_pool() is delivery_pool()
+
+
+def test_a_forked_child_delivers_with_threads_of_its_own():
+    import os
+
+    from taskmanager.notifications.emission import delivery_pool
+
+    assert delivery_pool().submit(sum, [1, 2]).result(timeout=5) == 3  # the parent's threads, idle
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's threads do not exist here
+        try:
+            ok = delivery_pool().submit(sum, [3, 4]).result(timeout=5) == 7
+        except BaseException:
+            ok = False
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
