@@ -5,11 +5,12 @@ attempted and updated after, so nothing is lost: a crash mid-delivery leaves a
 pending record that ``resend_notifications`` picks up. All database work
 happens in the calling thread; the delivery threads only render and send.
 
-Database writes are few, as each commit may wait for the disk: the records of
-one emission are created in one transaction while the delivery threads render,
-and outcomes that arrive together are stored together. Messages are sent once
-all are rendered: rendering holds the interpreter, and a delivery waiting for
-it would wait for the next thread switch (milliseconds) at every step.
+Costs are kept low beside the deliveries themselves (see docs/performance.rst):
+the records of one emission are created in one statement while the delivery
+threads render, and outcomes that arrive together are stored in one
+transaction; messages are sent once all are rendered, as rendering holds the
+interpreter and a delivery waiting for it would wait for the next thread
+switch at every step; the delivery threads are started once per process.
 """
 
 from __future__ import annotations
