@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-import markdown as markdown_lib
 from markupsafe import Markup
 
 _MRKDWN_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -21,6 +20,8 @@ def mrkdwn(value: object) -> str:
 
 def markdown(value: object) -> Markup:
     """Render Markdown to HTML (the ``markdown`` package, with fenced code and tables)."""
+    import markdown as markdown_lib  # on first use: importing it costs every process start-up
+
     return Markup(markdown_lib.markdown(str(value), extensions=["fenced_code", "tables", "sane_lists"]))
 
 
