@@ -60,6 +60,7 @@ K = TypeVar("K")
 TOKEN = "xoxb-test-token"
 RECIPIENTS = ["ops@example.com", "dev@example.org"]
 LATENCY = 0.5
+SLACK_LATENCY = 0.05
 TAIL_LINES = 10
 
 
@@ -287,8 +288,9 @@ def overhead(sizes: Sizes, fake: Any, smtp: Any, reports: Reports) -> list[Row]:
     with handlers(config):
         for report in reports.make(2):  # warm-up: clients, templates, imports, the first prune
             emit(report, 2)
-        framework = reports.make(sizes.overhead)
-        by_hand = reports.make(sizes.overhead)
+        slow = max(3, sizes.overhead // 3)  # runs with Slack behind a network latency
+        framework = reports.make(sizes.overhead + slow)
+        by_hand = reports.make(sizes.overhead + slow)
         # What the direct deliveries send: the framework's own rendering of each report.
         slack, mail = get_handler("slack"), get_handler("mail")
         messages = []
@@ -314,12 +316,29 @@ def overhead(sizes: Sizes, fake: Any, smtp: Any, reports: Reports) -> list[Row]:
             raise SystemExit("the SMTP server did not receive every mail")
         if len(fake.messages) - slack_before != 3 * sizes.overhead:
             raise SystemExit("the Slack fake did not receive every message")
+        # For reference: the same with Slack answering after SLACK_LATENCY, as over a real network.
+        fake.latency = SLACK_LATENCY
+        try:
+            offset = sizes.overhead
+            slowed = interleaved(
+                slow,
+                {
+                    "emit": lambda run: emit(framework[offset + run], 2),
+                    "sequence": lambda run: direct.in_sequence(*messages[offset + run]),
+                },
+            )
+        finally:
+            fake.latency = 0.0
     emitted, sequence, parallel = (median(times[k]) for k in ("emit", "sequence", "parallel"))
     ratio = emitted / sequence
+    slow_emit, slow_sequence = median(slowed["emit"]), median(slowed["sequence"])
+    latency = f"{SLACK_LATENCY * 1000:.0f} ms"
     return [
         Row("1", "emit, Slack + mail (level ok)", ms(emitted)),
         Row("1", "direct, one after the other", ms(sequence), f"{ratio:.2f}x", "<= 1.25x", ratio <= 1.25),
         Row("1", "direct, side by side (reference)", ms(parallel), f"{emitted / parallel:.2f}x"),
+        Row("1", f"emit, Slack answering in {latency} (reference)", ms(slow_emit)),
+        Row("1", "direct, one after the other", ms(slow_sequence), f"{slow_emit / slow_sequence:.2f}x"),
     ]
 
 
