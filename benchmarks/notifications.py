@@ -78,7 +78,7 @@ class Sizes:
 
 
 FULL = Sizes(
-    overhead=30, render=300, log_size=30, fan_out=5, capture_lines=200_000, capture_repeat=3, startup=10
+    overhead=30, render=1000, log_size=30, fan_out=5, capture_lines=200_000, capture_repeat=3, startup=10
 )
 QUICK = Sizes(overhead=3, render=20, log_size=3, fan_out=1, capture_lines=2_000, capture_repeat=1, startup=2)
 
@@ -374,9 +374,10 @@ def render_alone(sizes: Sizes, reports: Reports) -> list[Row]:
         render_all()  # compiles the templates
         times = [timed(render_all) for _ in range(sizes.render)]
         value = median(times)
-        rows.append(
-            Row("2", f"render 4 handlers, 6 parts (level {result})", ms(value), "", "<= 1 ms", value <= 0.001)
-        )
+        # The fastest tenth shows what the code costs when nothing else runs on the CPU.
+        fastest = statistics.quantiles(times, n=10)[0]
+        label = f"render 4 handlers, 6 parts (level {result})"
+        rows.append(Row("2", label, ms(value), f"p10 {ms(fastest)}", "<= 1 ms", value <= 0.001))
     return rows
 
 
