@@ -146,46 +146,63 @@ def emit_notifications(report: Report) -> list[Outcome]:
         outcomes[handler.name] = render_and_send(handler, context, report=report)
         record(deliveries[handler.name], outcomes[handler.name], handler)
     else:
-        pool = delivery_pool()
-        # Render while the records are written; send once every message is ready, so
-        # that no delivery waits for the interpreter while another handler renders.
-        renders = [
-            (handler, pool.submit(_in_worker, render_message, handler, context, report=report))
-            for handler, context in jobs
-        ]
-        submitted: list[Future[Any]] = [future for _handler, future in renders]
-        try:
-            deliveries = create_deliveries(report, handlers, base["level"])
-            sends: dict[Future[Outcome], NotificationHandler] = {}
-            failed: list[NotificationHandler] = []
-            for handler, future in renders:
-                rendered = future.result()
-                if isinstance(rendered, Outcome):
-                    outcomes[handler.name] = rendered
-                    failed.append(handler)
-                else:
-                    sends[pool.submit(_in_worker, send_message, handler, rendered, report=report)] = handler
-            submitted.extend(sends)
-            pending: set[Future[Outcome]] = set(sends)
-            done: set[Future[Outcome]] = set()
-            while failed or pending:
-                if pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                with transaction.atomic():
-                    for handler in failed:
-                        record(deliveries[handler.name], outcomes[handler.name], handler)
-                    failed = []
-                    for finished in done:
-                        handler = sends[finished]
-                        outcomes[handler.name] = finished.result()
-                        record(deliveries[handler.name], outcomes[handler.name], handler)
-                    done = set()
-        finally:
-            wait(submitted)  # nothing outlives the call, even when it fails
+        deliveries = _side_by_side(report, jobs, base["level"], outcomes)
     prune_deliveries_now_and_then()
     return [
         replace(outcomes[handler.name], delivery_id=deliveries[handler.name].pk) for handler, _context in jobs
     ]
+
+
+def _side_by_side(
+    report: Report,
+    jobs: list[tuple[NotificationHandler, dict[str, Any]]],
+    level: str,
+    outcomes: dict[str, Outcome],
+) -> dict[str, Delivery]:
+    """Render in the delivery threads while the records are written, then send side by side;
+    fills ``outcomes`` and returns the records.
+
+    Nothing is sent before every message is rendered, so that no delivery waits for the
+    interpreter while another handler renders; nothing outlives the call, even when it fails.
+    """
+    pool = delivery_pool()
+    renders = [
+        (handler, pool.submit(_in_worker, render_message, handler, context, report=report))
+        for handler, context in jobs
+    ]
+    submitted: list[Future[Any]] = [future for _handler, future in renders]
+    try:
+        deliveries = create_deliveries(report, [handler for handler, _context in jobs], level)
+        sends: dict[Future[Outcome], NotificationHandler] = {}
+        failed: list[NotificationHandler] = []
+        for handler, future in renders:
+            rendered = future.result()
+            if isinstance(rendered, Outcome):
+                outcomes[handler.name] = rendered
+                failed.append(handler)
+            else:
+                sends[pool.submit(_in_worker, send_message, handler, rendered, report=report)] = handler
+        submitted.extend(sends)
+        if failed:
+            _record_all(deliveries, outcomes, failed)
+        pending: set[Future[Outcome]] = set(sends)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for finished in done:
+                outcomes[sends[finished].name] = finished.result()
+            _record_all(deliveries, outcomes, [sends[finished] for finished in done])
+        return deliveries
+    finally:
+        wait(submitted)
+
+
+def _record_all(
+    deliveries: dict[str, Delivery], outcomes: dict[str, Outcome], handlers: list[NotificationHandler]
+) -> None:
+    """Store the outcomes that arrived together, in one transaction."""
+    with transaction.atomic():
+        for handler in handlers:
+            record(deliveries[handler.name], outcomes[handler.name], handler)
 
 
 _pool: ThreadPoolExecutor | None = None

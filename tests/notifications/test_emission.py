@@ -2,6 +2,7 @@ import logging
 
 import pytest
 
+from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.transports.base import Transport
 
 
@@ -213,3 +214,30 @@ def test_a_forked_child_delivers_with_threads_of_its_own():
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+class BrokenRenderHandler(NotificationHandler):
+    """A handler whose own code (not a template) breaks while rendering."""
+
+    def render(self, report, **kwargs):
+        raise KeyError("a bug in the handler")
+
+
+def test_a_handler_that_cannot_render_is_recorded_failed_and_the_others_still_send(
+    settings, make_report, outbox
+):
+    from taskmanager.models import Delivery
+
+    config = handlers(first="ok")
+    config["broken"] = {**config["first"], "class": f"{__name__}.BrokenRenderHandler"}
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = config
+    report = make_report("errors")
+
+    outcomes = report.emit_notifications()
+
+    assert [(o.handler, o.sent) for o in outcomes] == [("first", True), ("broken", False)]
+    assert "rendering failed: KeyError" in outcomes[1].error
+    assert [m.handler for m in outbox] == ["first"]
+    broken = Delivery.objects.get(report=report, handler="broken")
+    assert (broken.status, broken.parts) == ("failed", {})
+    assert "a bug in the handler" in broken.last_error
