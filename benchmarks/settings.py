@@ -1,5 +1,11 @@
-"""Settings for the benchmarks: the test settings on a database file in ``TASKMANAGER_BENCH_DIR``."""
+"""Settings for the benchmarks: the test settings on a database file in ``TASKMANAGER_BENCH_DIR``.
 
+``TASKMANAGER_BENCH_HANDLERS``, when set, is the JSON of
+``UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS`` (the start-up benchmark runs
+``manage.py check`` with and without handlers).
+"""
+
+import json
 import os
 
 from tests.settings import *  # noqa: F403
@@ -12,3 +18,6 @@ DATABASES = {
     }
 }
 MEDIA_ROOT = os.path.join(BENCH_DIR, "media")
+
+if os.environ.get("TASKMANAGER_BENCH_HANDLERS"):
+    UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = json.loads(os.environ["TASKMANAGER_BENCH_HANDLERS"])

@@ -10,6 +10,7 @@ Within one argument, shell quoting keeps a parameter with blanks together
 
 from __future__ import annotations
 
+import functools
 import shlex
 
 # 2.x documented this invocation argument but never read it: it is taken out of
@@ -23,8 +24,14 @@ class ArgumentsError(ValueError):
 
 def split_arguments(text: str | None) -> list[str]:
     """Return the argv tokens of ``text`` (empty chunks are ignored)."""
+    return list(_split(text or ""))
+
+
+@functools.lru_cache(maxsize=256)
+def _split(text: str) -> tuple[str, ...]:
+    # shlex is slow and a task's arguments rarely change: every notification splits them.
     tokens: list[str] = []
-    for chunk in (text or "").split(","):
+    for chunk in text.split(","):
         chunk = chunk.strip()
         if not chunk:
             continue
@@ -32,7 +39,7 @@ def split_arguments(text: str | None) -> list[str]:
             tokens.extend(shlex.split(chunk))
         except ValueError as exc:
             raise ArgumentsError(f"Cannot parse argument {chunk!r}: {exc}") from exc
-    return tokens
+    return tuple(tokens)
 
 
 def command_argv(text: str | None) -> tuple[list[str], bool]:

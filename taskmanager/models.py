@@ -131,11 +131,13 @@ class Report(models.Model):
             yield from self.log.splitlines()
 
     def log_tail_lines(self, n: int) -> list[str]:
-        """The last ``n`` lines, read from the end of the file, never the whole log."""
+        """The last ``n`` lines: the stored tail when it has them (or is the whole log),
+        else read from the end of the log file, never the whole log."""
         if n <= 0:
             return []
         stored = self.log.splitlines()
-        if len(stored) >= n or not self.has_logfile():
+        whole_log = self.n_log_lines is not None and len(stored) >= self.n_log_lines
+        if len(stored) >= n or whole_log or not self.has_logfile():
             return stored[-n:]
         return _tail_of_file(self.logfile, n)
 

@@ -25,3 +25,11 @@ def test_it_takes_disable_notifications_out_of_the_command_line():
 def test_an_unbalanced_quote_is_a_clear_error():
     with pytest.raises(ArgumentsError, match="Cannot parse argument"):
         split_arguments('--title "open')
+
+
+def test_changing_the_returned_tokens_does_not_change_the_next_split():
+    first = split_arguments("-v 2, --since 2026-01-01")
+    first.append("--oops")
+    first[0] = "-q"
+
+    assert split_arguments("-v 2, --since 2026-01-01") == ["-v", "2", "--since", "2026-01-01"]

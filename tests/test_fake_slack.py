@@ -372,3 +372,47 @@ def test_wait_for_messages_says_how_many_arrived(fake_slack: FakeSlack) -> None:
 
     with pytest.raises(TimeoutError, match="1 Slack message"):
         fake_slack.wait_for_messages(2, timeout=0.1)
+
+
+def test_latency_delays_every_answer_and_the_message_still_arrives(fake_slack: FakeSlack) -> None:
+    fake_slack.latency = 1.0
+
+    with pytest.raises(TimeoutError):  # the answer comes after the client gave up
+        client(fake_slack, timeout=0.3, retry_handlers=[]).chat_postMessage(channel="#general", text="late")
+    fake_slack.latency = 0.1
+    answer = client(fake_slack, timeout=5).chat_postMessage(channel="#general", text="on time")
+
+    assert answer["ok"] is True
+    # The late message is recorded too, once its wait is over, as Slack may post one whose answer was lost.
+    assert sorted(m["text"] or "" for m in fake_slack.wait_for_messages(2)) == ["late", "on time"]
+
+
+def test_stop_cuts_the_latency_short() -> None:
+    fake = FakeSlack().start()
+    fake.latency = 60
+    with pytest.raises(TimeoutError):
+        client(fake, timeout=1).chat_postMessage(channel="#general", text="x")
+    started = time.monotonic()
+
+    fake.stop()
+
+    assert time.monotonic() - started < 5
+
+
+def test_many_clients_connecting_at_once_are_all_answered(fake_slack: FakeSlack) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    ready = threading.Barrier(50)
+
+    def post(n: int) -> bool:
+        web = client(fake_slack, retry_handlers=[])  # a reset connection would raise
+        ready.wait()
+        return bool(web.chat_postMessage(channel="#general", text=str(n))["ok"])
+
+    fake_slack.latency = 0.2  # keeps every connection open at the same time
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(post, range(50)))
+
+    assert all(answers)
+    assert sorted(int(m["text"] or "") for m in fake_slack.messages) == list(range(50))

@@ -4,18 +4,29 @@ Each delivery is recorded (:class:`taskmanager.models.Delivery`) before it is
 attempted and updated after, so nothing is lost: a crash mid-delivery leaves a
 pending record that ``resend_notifications`` picks up. All database work
 happens in the calling thread; the delivery threads only render and send.
+
+Costs are kept low beside the deliveries themselves (see docs/performance.rst):
+the records of one emission are created in one statement while the delivery
+threads render, and outcomes that arrive together are stored in one
+transaction; messages are sent once all are rendered, as rendering holds the
+interpreter and a delivery waiting for it would wait for the next thread
+switch at every step; the delivery threads are started once per process.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.db import connections, transaction
 from django.utils import timezone
 
 from taskmanager.conf import settings
@@ -30,8 +41,9 @@ if TYPE_CHECKING:
     from taskmanager.models import Report
 
 logger = logging.getLogger("taskmanager.notifications")
+T = TypeVar("T")
 
-#: Threads for one emission at most; handlers beyond it queue.
+#: Delivery threads of a process at most; handlers beyond it queue.
 MAX_PARALLEL = 64
 
 
@@ -63,15 +75,21 @@ class Outcome:
         )
 
 
-def render_and_send(handler: NotificationHandler, context: dict[str, Any], *, report: Report) -> Outcome:
-    """Render and deliver for one handler (in a worker thread); never raises."""
+def render_message(
+    handler: NotificationHandler, context: dict[str, Any], *, report: Report
+) -> Message | Outcome:
+    """The rendered message, or the failed outcome when rendering broke; never raises."""
     try:
-        message = handler.render(report, context=context)
+        return handler.render(report, context=context)
     except Exception as exc:  # a bug beyond template errors, which render() works around
         error = handler.redact(f"rendering failed: {type(exc).__name__}: {exc}")
         logger.error("Notification handler %r failed for report %s: %s", handler.name, report.pk, error)
         logger.debug("%s", handler.redact(traceback.format_exc()))
         return Outcome(handler.name, sent=False, error=error)
+
+
+def send_message(handler: NotificationHandler, message: Message, *, report: Report) -> Outcome:
+    """Deliver a rendered message, with the handler's retries; never raises."""
     attempted = attempt_delivery(handler, message)
     if not attempted.sent:
         logger.error(
@@ -83,6 +101,14 @@ def render_and_send(handler: NotificationHandler, context: dict[str, Any], *, re
             attempted.error,
         )
     return Outcome.of(handler.name, message, attempted)
+
+
+def render_and_send(handler: NotificationHandler, context: dict[str, Any], *, report: Report) -> Outcome:
+    """Render and deliver for one handler; never raises."""
+    rendered = render_message(handler, context, report=report)
+    if isinstance(rendered, Outcome):
+        return rendered
+    return send_message(handler, rendered, report=report)
 
 
 def record(delivery: Delivery, outcome: Outcome, handler: NotificationHandler) -> None:
@@ -117,35 +143,121 @@ def emit_notifications(report: Report) -> list[Outcome]:
         return []
     base = build_context(report, handler="")
     jobs = [(handler, {**base, **handler.extra_context(report)}) for handler in handlers]
-    deliveries = {
-        handler.name: Delivery.objects.create(report=report, handler=handler.name, level=base["level"])
-        for handler in handlers
-    }
     outcomes: dict[str, Outcome] = {}
     if len(jobs) == 1:
         handler, context = jobs[0]
+        deliveries = create_deliveries(report, handlers, base["level"])
         outcomes[handler.name] = render_and_send(handler, context, report=report)
         record(deliveries[handler.name], outcomes[handler.name], handler)
     else:
-        with ThreadPoolExecutor(
-            max_workers=min(len(jobs), MAX_PARALLEL), thread_name_prefix="taskmanager-notify"
-        ) as pool:
-            futures = {
-                pool.submit(render_and_send, handler, context, report=report): handler
-                for handler, context in jobs
-            }
-            for future in as_completed(futures):
-                handler = futures[future]
-                outcomes[handler.name] = future.result()
-                record(deliveries[handler.name], outcomes[handler.name], handler)
+        deliveries = _side_by_side(report, jobs, base["level"], outcomes)
     prune_deliveries_now_and_then()
-    return [_with_id(outcomes[handler.name], deliveries[handler.name].pk) for handler, _context in jobs]
+    return [
+        replace(outcomes[handler.name], delivery_id=deliveries[handler.name].pk) for handler, _context in jobs
+    ]
 
 
-def _with_id(outcome: Outcome, delivery_id: int) -> Outcome:
-    from dataclasses import replace
+def _side_by_side(
+    report: Report,
+    jobs: list[tuple[NotificationHandler, dict[str, Any]]],
+    level: str,
+    outcomes: dict[str, Outcome],
+) -> dict[str, Delivery]:
+    """Render in the delivery threads while the records are written, then send side by side;
+    fills ``outcomes`` and returns the records.
 
-    return replace(outcome, delivery_id=delivery_id)
+    Nothing is sent before every message is rendered, so that no delivery waits for the
+    interpreter while another handler renders; nothing outlives the call, even when it fails.
+    """
+    pool = delivery_pool()
+    renders = [
+        (handler, pool.submit(_in_worker, render_message, handler, context, report=report))
+        for handler, context in jobs
+    ]
+    submitted: list[Future[Any]] = [future for _handler, future in renders]
+    try:
+        deliveries = create_deliveries(report, [handler for handler, _context in jobs], level)
+        sends: dict[Future[Outcome], NotificationHandler] = {}
+        failed: list[NotificationHandler] = []
+        for handler, future in renders:
+            rendered = future.result()
+            if isinstance(rendered, Outcome):
+                outcomes[handler.name] = rendered
+                failed.append(handler)
+            else:
+                sends[pool.submit(_in_worker, send_message, handler, rendered, report=report)] = handler
+        submitted.extend(sends)
+        if failed:
+            _record_all(deliveries, outcomes, failed)
+        pending: set[Future[Outcome]] = set(sends)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for finished in done:
+                outcomes[sends[finished].name] = finished.result()
+            _record_all(deliveries, outcomes, [sends[finished] for finished in done])
+        return deliveries
+    finally:
+        wait(submitted)
+
+
+def _record_all(
+    deliveries: dict[str, Delivery], outcomes: dict[str, Outcome], handlers: list[NotificationHandler]
+) -> None:
+    """Store the outcomes that arrived together, in one transaction."""
+    with transaction.atomic():
+        for handler in handlers:
+            record(deliveries[handler.name], outcomes[handler.name], handler)
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
+_pool_lock = threading.Lock()
+
+
+def delivery_pool() -> ThreadPoolExecutor:
+    """The process's delivery threads, started on first use and kept for later emissions.
+
+    Starting threads for every emission costs more than rendering its messages on a
+    busy machine. A forked child (uWSGI workers) gets a pool of its own: the
+    parent's threads do not exist there.
+    """
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool = ThreadPoolExecutor(max_workers=MAX_PARALLEL, thread_name_prefix="taskmanager-notify")
+            _pool_pid = os.getpid()
+        return _pool
+
+
+def _after_fork_in_child() -> None:
+    global _pool_lock
+    _pool_lock = threading.Lock()  # a fork while another thread held it would leave it locked
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _in_worker(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``function`` in a pool thread, then close any database connection it opened
+    (a template may load a relation), since the thread lives on."""
+    try:
+        return function(*args, **kwargs)
+    finally:
+        connections.close_all()
+
+
+def create_deliveries(report: Report, handlers: list[NotificationHandler], level: str) -> dict[str, Delivery]:
+    """A pending record per handler, written in one statement where the database
+    returns the new ids (SQLite, PostgreSQL, MariaDB), else in one transaction."""
+    records = [Delivery(report=report, handler=handler.name, level=level) for handler in handlers]
+    if connections[Delivery.objects.db].features.can_return_rows_from_bulk_insert:
+        Delivery.objects.bulk_create(records)
+    else:
+        with transaction.atomic():
+            for delivery in records:
+                delivery.save(force_insert=True)
+    return {delivery.handler: delivery for delivery in records}
 
 
 _last_prune = 0.0

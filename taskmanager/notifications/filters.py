@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-import markdown as markdown_lib
 from markupsafe import Markup
 
 _MRKDWN_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -21,6 +20,8 @@ def mrkdwn(value: object) -> str:
 
 def markdown(value: object) -> Markup:
     """Render Markdown to HTML (the ``markdown`` package, with fenced code and tables)."""
+    import markdown as markdown_lib  # on first use: importing it costs every process start-up
+
     return Markup(markdown_lib.markdown(str(value), extensions=["fenced_code", "tables", "sane_lists"]))
 
 
@@ -57,10 +58,30 @@ def truncate_middle(value: object, length: int) -> str:
     return text[: max(0, length - len(marker))] + marker
 
 
+_LEVEL_WORD_SEPARATORS = str.maketrans("[]:", "   ")
+
+
+def log_severity(line: object) -> str:
+    """``"error"``, ``"warning"`` or ``""``: the level word a log line carries.
+
+    A word, not any mention: ``ERROR``, ``[ERROR]`` and ``ERROR:`` (any case) make an
+    error, as do ``CRITICAL`` and the first line of a traceback; ``WARNING`` and
+    ``WARN`` a warning. ``"no errors found"`` is neither. For colouring log lines.
+    """
+    text = str(line)
+    words = text.translate(_LEVEL_WORD_SEPARATORS).upper().split()
+    if "ERROR" in words or "CRITICAL" in words or text.startswith("Traceback (most recent call last)"):
+        return "error"
+    if "WARNING" in words or "WARN" in words:
+        return "warning"
+    return ""
+
+
 FILTERS = {
     "mrkdwn": mrkdwn,
     "markdown": markdown,
     "duration": duration,
     "plural": plural,
     "truncate_chars": truncate_middle,
+    "log_severity": log_severity,
 }

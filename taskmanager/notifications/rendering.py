@@ -15,6 +15,7 @@ import json
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any
 
@@ -67,16 +68,28 @@ def _autoescape(name: str | None) -> bool:
     return name is not None and name.rsplit(".", 1)[-1] in ("html", "htm", "xml")
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# Jinja's own keyword arguments for tojson (json.dumps_kwargs): one encoder serves every call.
+_ENCODER = json.JSONEncoder(sort_keys=True, default=_json_default)
+
+
 def _json_dumps(obj: Any, **kwargs: Any) -> str:
     """json.dumps for ``tojson`` that names an undefined variable instead of
-    failing with "StrictUndefined is not JSON serializable"."""
+    failing with "StrictUndefined is not JSON serializable".
 
-    def default(value: Any) -> Any:
-        if isinstance(value, jinja2.Undefined):
-            value._fail_with_undefined_error()
-        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-    return json.dumps(obj, default=default, **kwargs)
+    Templates call it for every value they embed, mostly strings: those, and
+    anything with Jinja's default options, skip building a JSON encoder per call.
+    """
+    if isinstance(obj, str):
+        return encode_basestring_ascii(obj)
+    if kwargs == {"sort_keys": True}:
+        return _ENCODER.encode(obj)
+    return json.dumps(obj, default=_json_default, **kwargs)
 
 
 class Renderer:

@@ -6,7 +6,7 @@ import json
 import logging
 
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.slack_payload import prepare_payload
+from taskmanager.notifications.slack_payload import PayloadError, check_payload, fit_payload, parse_payload
 from taskmanager.notifications.transports.slack import SlackTransport
 
 logger = logging.getLogger("taskmanager.notifications")
@@ -26,7 +26,14 @@ class SlackNotificationHandler(NotificationHandler):
     def finish_part(self, part: str, text: str) -> str:
         if part != "json":
             return text
-        fitted = prepare_payload(text)  # PayloadError is a ValueError: reported as a template error
+        # PayloadError is a ValueError: reported as a template error.
+        payload = parse_payload(text)
+        fitted = fit_payload(payload)
+        problems = check_payload(fitted.payload)
+        if problems:
+            raise PayloadError(problems)
         for change in fitted.changes:
             logger.info("Slack message for %r made to fit: %s", self.name, change)
+        if fitted.payload == payload:
+            return text  # already fits: kept as the template laid it out
         return json.dumps(fitted.payload, ensure_ascii=False, indent=2)

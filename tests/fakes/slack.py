@@ -25,6 +25,9 @@ Incoming webhooks (``POST /services/T.../B.../...``; JSON, or form-encoded ``pay
 400 ``invalid_payload``, 400 ``missing_text_or_fallback_or_attachments``, 400 ``invalid_blocks``
 / ``invalid_blocks_format``, 400 ``msg_too_long`` (stricter than Slack, which truncates).
 
+Network latency: set :attr:`FakeSlack.latency` (seconds, 0 by default) and every request waits
+that long before it is answered, as over a slow link (:meth:`FakeSlack.stop` cuts it short).
+
 Faults, consumed by the next requests of any kind, checked in this order:
 
 - :meth:`FakeSlack.hang_next`: waits before answering normally (:meth:`FakeSlack.stop` cuts the
@@ -255,6 +258,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections beyond it when many
+    # clients connect at once (50 handlers side by side); Slack does not.
+    request_queue_size = 128
     fake: FakeSlack
 
 
@@ -267,6 +273,8 @@ class FakeSlack:
         channels: Mapping[str, str] | None = None,
     ) -> None:
         self.tokens = set(tokens)
+        #: Seconds every request waits before it is answered (a slow network); 0 answers at once.
+        self.latency = 0.0
         self.channels = dict(channels if channels is not None else {"C0000000001": "general"})
         self.archived: set[str] = set()
         self._webhooks: dict[str, str] = {}
@@ -411,6 +419,8 @@ class FakeSlack:
             payload=None,
             headers=headers,
         )
+        if self.latency > 0:
+            self._stopping.wait(self.latency)
         with self._changed:
             hang = self._hangs.pop(0) if self._hangs else None
         if hang is not None:

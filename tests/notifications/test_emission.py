@@ -2,6 +2,7 @@ import logging
 
 import pytest
 
+from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.transports.base import Transport
 
 
@@ -88,3 +89,155 @@ def test_the_settings_dict_is_never_mutated(settings, outbox, make_report):
     settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = config
     make_report("ok").emit_notifications()
     assert config == snapshot
+
+
+class RecordingTransport(Transport):
+    """Notes, when it sends, whether the delivery records were already written."""
+
+    template_parts = ("txt",)
+    events: list[str] = []
+
+    def send(self, message):
+        self.events.append(f"sent {message.handler}")
+
+
+def test_no_message_is_sent_before_every_delivery_record_is_written(settings, make_report, monkeypatch):
+    import time
+
+    from taskmanager.notifications import emission
+
+    RecordingTransport.events = events = []
+    real = emission.create_deliveries
+
+    def slow_create(*args, **kwargs):
+        time.sleep(0.2)  # the delivery threads render meanwhile, and must wait
+        created = real(*args, **kwargs)
+        events.append("created")
+        return created
+
+    monkeypatch.setattr(emission, "create_deliveries", slow_create)
+    transport = f"{__name__}.RecordingTransport"
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        name: {"transport": transport, "templates": "log", "level": "ok"} for name in ("one", "two")
+    }
+
+    outcomes = make_report("errors").emit_notifications()
+
+    assert [o.sent for o in outcomes] == [True, True]
+    assert events[0] == "created"
+    assert sorted(events[1:]) == ["sent one", "sent two"]
+
+
+def test_when_the_records_cannot_be_written_nothing_is_sent(settings, make_report, outbox, monkeypatch):
+    from django.db import DatabaseError
+
+    from taskmanager.models import Delivery
+    from taskmanager.notifications import emission
+
+    def failing_create(*args, **kwargs):
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(emission, "create_deliveries", failing_create)
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = handlers(one="ok", two="ok")
+    report = make_report("errors")
+
+    with pytest.raises(DatabaseError):
+        report.emit_notifications()
+
+    assert outbox == []
+    assert not Delivery.objects.filter(report=report).exists()
+
+
+def delivery_inserts(queries):
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('INSERT INTO "taskmanager_delivery"')
+    ]
+
+
+def test_the_records_of_one_round_are_written_in_one_statement(settings, make_report, outbox):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = handlers(one="ok", two="ok", three="ok")
+    report = make_report("errors")
+
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = report.emit_notifications()
+
+    [insert] = delivery_inserts(queries)
+    assert insert.count("VALUES") == 1
+    assert all(o.delivery_id for o in outcomes)
+    assert len({o.delivery_id for o in outcomes}) == 3
+
+
+def test_without_bulk_ids_the_records_are_written_in_one_transaction(
+    settings, make_report, outbox, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = handlers(one="ok", two="ok", three="ok")
+    report = make_report("errors")
+
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = report.emit_notifications()
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    inserts = [i for i, q in enumerate(sql) if q.startswith('INSERT INTO "taskmanager_delivery"')]
+    assert len(inserts) == 3
+    assert any("SAVEPOINT" in q for q in sql[: inserts[0]]), "the inserts are not inside one atomic block"
+    assert not any("RELEASE" in q for q in sql[inserts[0] : inserts[-1]])
+    assert len({o.delivery_id for o in outcomes}) == 3
+
+
+def test_emissions_share_the_delivery_threads_of_the_process():
+    from taskmanager.notifications.emission import delivery_pool
+
+    assert delivery_pool() is delivery_pool()
+
+
+def test_a_forked_child_delivers_with_threads_of_its_own():
+    import os
+
+    from taskmanager.notifications.emission import delivery_pool
+
+    assert delivery_pool().submit(sum, [1, 2]).result(timeout=5) == 3  # the parent's threads, idle
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's threads do not exist here
+        try:
+            ok = delivery_pool().submit(sum, [3, 4]).result(timeout=5) == 7
+        except BaseException:
+            ok = False
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+class BrokenRenderHandler(NotificationHandler):
+    """A handler whose own code (not a template) breaks while rendering."""
+
+    def render(self, report, **kwargs):
+        raise KeyError("a bug in the handler")
+
+
+def test_a_handler_that_cannot_render_is_recorded_failed_and_the_others_still_send(
+    settings, make_report, outbox
+):
+    from taskmanager.models import Delivery
+
+    config = handlers(first="ok")
+    config["broken"] = {**config["first"], "class": f"{__name__}.BrokenRenderHandler"}
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = config
+    report = make_report("errors")
+
+    outcomes = report.emit_notifications()
+
+    assert [(o.handler, o.sent) for o in outcomes] == [("first", True), ("broken", False)]
+    assert "rendering failed: KeyError" in outcomes[1].error
+    assert [m.handler for m in outbox] == ["first"]
+    broken = Delivery.objects.get(report=report, handler="broken")
+    assert (broken.status, broken.parts) == ("failed", {})
+    assert "a bug in the handler" in broken.last_error

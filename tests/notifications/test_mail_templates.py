@@ -115,3 +115,12 @@ def test_dates_are_shown_in_the_projects_time_zone(make_report):
     started = datetime.datetime(2026, 7, 1, 1, 30, tzinfo=datetime.timezone.utc)
     text = handler().render(make_report("ok", invocation_datetime=started, end_datetime=started)).parts["txt"]
     assert "Started:    2026-07-01 03:30:00 CEST" in text
+
+
+def test_the_html_part_colours_log_lines_by_their_level_word(make_report):
+    log = "INFO no errors found\nWARNING careful\n[ERROR] <broken>\nplain"
+    html = handler().render(make_report("errors", log=log)).parts["html"]
+    assert "INFO no errors found" in html
+    assert not re.search(r"<span[^>]*>INFO no errors found", html)
+    assert re.search(r'<span class="log-warning"[^>]*>WARNING careful</span>', html)
+    assert re.search(r'<span class="log-error"[^>]*>\[ERROR\] &lt;broken&gt;</span>', html)

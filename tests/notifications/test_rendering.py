@@ -1,9 +1,12 @@
+import json
 from pathlib import Path
 
 import pytest
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from taskmanager.notifications.exceptions import NotificationTemplateError, TemplateNotFound
-from taskmanager.notifications.rendering import get_renderer, shipped_templates_dir
+from taskmanager.notifications.rendering import _json_dumps, get_renderer, shipped_templates_dir
 
 CONTEXT = {"task_name": "nightly <import> & co", "level": "errors"}
 
@@ -108,10 +111,30 @@ def test_html_parts_are_escaped_and_text_parts_are_not(settings_folder):
 
 
 def test_json_parts_embed_values_safely_with_tojson(settings_folder):
-    import json
-
     write(settings_folder, "x/default.json", '{"text": {{ task_name|tojson }}}')
     assert json.loads(render("x", part="json")) == {"text": "nightly <import> & co"}
+
+
+JSON_VALUES = [
+    "plain",
+    'caffè 🎉 <b>"quoted"</b>\n\ttab \u2028',
+    Markup("<i>safe</i>"),
+    {"b": [1, 2.5, None, True], "a": {"z": "é", "y": []}},
+    [3, "x"],
+    7,
+]
+
+
+@pytest.mark.parametrize("value", JSON_VALUES)
+@pytest.mark.parametrize("options", [{"sort_keys": True}, {"sort_keys": True, "indent": 2}, {}])
+def test_tojson_dumps_exactly_as_json_dumps(value, options):
+    assert _json_dumps(value, **options) == json.dumps(value, **options)
+
+
+@pytest.mark.parametrize("value", JSON_VALUES)
+def test_the_tojson_filter_writes_what_jinja_would_with_json_dumps(value):
+    template = get_renderer().env.from_string("{{ value|tojson }}")
+    assert template.render(value=value) == htmlsafe_json_dumps(value, dumps=json.dumps, sort_keys=True)
 
 
 def test_the_mrkdwn_filter_escapes_slack_control_characters(settings_folder):

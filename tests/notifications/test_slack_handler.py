@@ -1,3 +1,4 @@
+import json
 import sys
 
 from taskmanager.notifications import SlackNotificationHandler
@@ -93,3 +94,26 @@ def test_a_delivery_failure_is_reported_by_emission_without_the_token(
     assert "invalid_auth" in str(outcome.error)
     assert secret not in caplog.text
     assert any("invalid_auth" in r.getMessage() and "slack" in r.getMessage() for r in caplog.records)
+
+
+def test_a_payload_that_fits_is_kept_as_the_template_laid_it_out(make_report):
+    from taskmanager.notifications.rendering import get_renderer
+
+    handler = SlackNotificationHandler("slack", options={"token": TOKEN, "channel": "#general"})
+    report = make_report("errors")
+    context = {**handler.context(report), "test": False}
+    rendered = get_renderer().render_part("slack", "errors", "json", context)
+
+    assert handler.render(report, context=context).parts["json"] == rendered
+
+
+def test_a_payload_made_to_fit_is_written_out_again(make_report):
+    handler = SlackNotificationHandler("slack", options={"token": TOKEN, "channel": "#general"})
+    long_lines = "\n".join(f"{n} " + "y" * 900 for n in range(10))  # a 9,000-character log tail
+    report = make_report("errors", log=long_lines, n_log_lines=10)
+
+    payload = json.loads(handler.render(report).parts["json"])
+
+    [log] = [b for b in payload["blocks"] if "```" in b.get("text", {}).get("text", "")]
+    assert len(log["text"]["text"]) <= 3000
+    assert "earlier characters" in log["text"]["text"]

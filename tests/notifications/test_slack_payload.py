@@ -31,6 +31,21 @@ def fit(payload):
     return fitted
 
 
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [
+        ("", 0),
+        ("plain ascii", 11),
+        ("caffè · naïve", 13),  # beyond ASCII, within the BMP: one unit each
+        ("ok 🎉", 5),  # beyond the BMP: two units
+        ("🎉" * 3 + "x", 7),
+        ("a\ud800b", 3),  # a lone surrogate counts as one unit
+    ],
+)
+def test_slack_length_counts_utf16_code_units(text, units):
+    assert slack_length(text) == units
+
+
 def test_a_payload_within_the_limits_is_left_as_it_is():
     payload = {"text": "hello", "blocks": [section("*hi* there"), context("<https://x.test/|link>")]}
     fitted = fit(payload)
@@ -225,3 +240,85 @@ def test_a_cut_log_counts_an_escaped_character_as_one_and_never_starts_inside_an
     marker, shown = cut.removeprefix("```\n").removesuffix("\n```").split("\n")
     assert shown == "&amp;" * (len(shown) // 5)
     assert marker == f"… {1000 - len(shown) // 5:,} earlier characters"
+
+
+def _text(kind, text, **extra):
+    return {"type": kind, "text": text, **extra}
+
+
+# Blocks in the shapes the check's fast path knows, within slack_sdk's limits and just past them.
+BLOCKS_NEAR_THE_LIMITS = [
+    {"type": "divider"},
+    {"type": "divider", "block_id": "b" * 255},
+    {"type": "divider", "block_id": "b" * 256},
+    {"type": "divider", "block_id": 7},
+    {"type": "header", "text": _text("plain_text", "h" * 150, emoji=True)},
+    {"type": "header", "text": _text("plain_text", "h" * 151)},
+    {"type": "header", "text": _text("mrkdwn", "h")},
+    {"type": "header"},
+    {"type": "header", "text": _text("plain_text", "")},
+    {"type": "section", "text": _text("mrkdwn", "s" * 3000, verbatim=True)},
+    {"type": "section", "text": _text("mrkdwn", "s" * 3001)},
+    {"type": "section", "text": _text("mrkdwn", "s", emoji=True)},
+    {"type": "section", "text": _text("sparkles", "s")},
+    {"type": "section", "text": "a raw string"},
+    {"type": "section", "text": _text("mrkdwn", 5)},
+    {"type": "section", "fields": [_text("mrkdwn", "f")] * 10},
+    {"type": "section", "fields": [_text("mrkdwn", "f")] * 11},
+    {"type": "section", "fields": []},
+    {"type": "section", "fields": [_text("plain_text", "f" * 2001)]},
+    {"type": "section"},
+    {"type": "section", "text": _text("mrkdwn", "s"), "accessory": {"type": "button"}},
+    {"type": "context", "elements": [_text("mrkdwn", "c")] * 10},
+    {"type": "context", "elements": [_text("mrkdwn", "c")] * 11},
+    {"type": "context", "elements": []},
+    {
+        "type": "context",
+        "elements": [{"type": "image", "image_url": "https://x.test/i.png", "alt_text": "i"}],
+    },
+    {"type": "markdown", "text": "m" * 12000},
+    {"type": "markdown", "text": "m" * 12001},
+    {"type": "markdown", "text": ""},
+    {"type": "image", "image_url": "https://x.test/i.png", "alt_text": "i"},
+    {"type": "sparkles"},
+]
+
+
+def _sdk_problems(block):
+    from slack_sdk.errors import SlackObjectFormationError
+    from slack_sdk.models.blocks import Block
+
+    try:
+        parsed = Block.parse(block)
+        if parsed is None:
+            return ["unknown type"]
+        parsed.to_dict()
+    except (SlackObjectFormationError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        return [str(exc)]
+    return []
+
+
+@pytest.mark.parametrize("block", BLOCKS_NEAR_THE_LIMITS, ids=lambda b: json.dumps(b)[:60])
+def test_a_block_the_check_trusts_without_slack_sdk_is_one_slack_sdk_accepts(block):
+    from taskmanager.notifications.slack_payload import within_sdk_checks
+
+    if within_sdk_checks(block):
+        assert _sdk_problems(block) == []
+
+
+@pytest.mark.parametrize("block", BLOCKS_NEAR_THE_LIMITS, ids=lambda b: json.dumps(b)[:60])
+def test_the_fast_path_finds_the_same_problems_as_slack_sdk_would(block, monkeypatch):
+    payload = {"text": "t", "blocks": [block]}
+    fast = check_payload(payload)
+    monkeypatch.setattr("taskmanager.notifications.slack_payload.within_sdk_checks", lambda block: False)
+    assert fast == check_payload(payload)
+
+
+def test_the_default_template_needs_no_slack_sdk_models(make_report):
+    from taskmanager.notifications import SlackNotificationHandler
+    from taskmanager.notifications.slack_payload import within_sdk_checks
+
+    handler = SlackNotificationHandler("slack", options={"token": "xoxb-test-token", "channel": "#general"})
+    for result in ("ok", "warnings", "errors", "failed"):
+        payload = json.loads(handler.render(make_report(result, name=f"import {result}")).parts["json"])
+        assert all(within_sdk_checks(block) for block in payload["blocks"]), result

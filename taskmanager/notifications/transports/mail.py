@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import smtplib
 from collections.abc import Iterable
@@ -178,9 +179,8 @@ class MailTransport(Transport):
 
     @classmethod
     def check_dependencies(cls) -> str | None:
-        try:
-            import css_inline  # noqa: F401
-        except ImportError:
+        # Found, not imported: the checks and start-up need not load it.
+        if importlib.util.find_spec("css_inline") is None:
             return "the css-inline package is not installed (it inlines the HTML mail's styles)"
         return None
 

@@ -1,0 +1,35 @@
+"""benchmarks/notifications.py still runs: a few iterations of each step, and its table."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_the_notifications_benchmark_runs_and_prints_its_table():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TASKMANAGER_"))}
+    done = subprocess.run(
+        [sys.executable, "benchmarks/notifications.py", "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
+
+    # Missed targets exit with 1 (a few iterations on a busy machine prove nothing); a crash is a bug.
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("#"))
+    assert header.split() == ["#", "measure", "median", "ratio", "target", "result"]
+    targets = {line.split()[0] for line in lines[lines.index(header) + 2 :] if line[:1].isdigit()}
+    assert targets == {"1", "2", "3", "4", "5", "6"}
+    assert any("PASS" in line or "FAIL" in line for line in lines)
+    assert lines[-1] in ("every target met", *(f"{n} target(s) missed" for n in range(1, 30)))

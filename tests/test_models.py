@@ -1,0 +1,49 @@
+"""Report.log_tail_lines: the stored tail first, the end of the log file only when needed."""
+
+import pytest
+
+from taskmanager import models
+
+
+@pytest.fixture
+def never_read_the_file(monkeypatch):
+    def read(*args, **kwargs):
+        raise AssertionError("the log file was read")
+
+    monkeypatch.setattr(models, "_tail_of_file", read)
+
+
+@pytest.fixture
+def logfile(tmp_path):
+    path = tmp_path / "run.log"
+    path.write_text("".join(f"line {i}\n" for i in range(1000)))
+    return str(path)
+
+
+def test_the_stored_tail_is_used_when_it_has_the_lines_asked_for(make_report, logfile, never_read_the_file):
+    stored = "\n".join(f"line {i}" for i in range(990, 1000))
+    report = make_report("ok", log=stored, logfile=logfile, n_log_lines=1000)
+
+    assert report.log_tail_lines(3) == ["line 997", "line 998", "line 999"]
+    assert report.log_tail_lines(10) == stored.splitlines()
+
+
+def test_a_stored_tail_that_is_the_whole_log_is_used_whatever_is_asked(
+    make_report, logfile, never_read_the_file
+):
+    report = make_report("ok", log="one\ntwo", logfile=logfile, n_log_lines=2)
+
+    assert report.log_tail_lines(20) == ["one", "two"]
+
+
+def test_more_lines_than_the_stored_tail_are_read_from_the_end_of_the_file(make_report, logfile):
+    report = make_report("ok", log="line 999", logfile=logfile, n_log_lines=1000)
+
+    assert report.log_tail_lines(3) == ["line 997", "line 998", "line 999"]
+
+
+def test_without_a_log_file_the_stored_tail_is_all_there_is(make_report, tmp_path):
+    report = make_report("ok", log="a\nb", logfile=str(tmp_path / "gone.log"), n_log_lines=500)
+
+    assert report.log_tail_lines(5) == ["a", "b"]
+    assert report.log_tail_lines(0) == []
