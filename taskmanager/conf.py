@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_LOG_LINE_LENGTH": 1000,
     "NOTIFICATION_HANDLERS": {},
     "NOTIFICATION_TEMPLATE_DIRS": [],
+    # Compiled notification templates kept between processes: True (a private per-user
+    # temporary folder), a folder path, or None to compile in every process.
+    "TEMPLATE_CACHE": True,
     # Delivery records older than this many days are pruned (None keeps them all).
     "DELIVERY_RETENTION_DAYS": 90,
     # 2.0's pre-handler notification settings, still read so that checks can

@@ -247,3 +247,18 @@ def test_a_missing_css_inline_is_check_error_e009_naming_the_extra(settings, mon
     [error] = [m for m in check_notification_settings() if m.id == "taskmanager.E009"]
     assert "css-inline" in error.msg
     assert 'pip install "django-uwsgi-taskmanager[notifications]"' in (error.hint or "")
+
+
+@pytest.mark.parametrize(
+    "address", ["ops@example.com", "Ops <ops@example.com>", "ops@localhost", "ops@exämple.de", "o.p+s@a.b.c"]
+)
+def test_ordinary_addresses_pass_the_light_check(address):
+    assert MailTransport(recipients=address).recipients == [address]
+
+
+@pytest.mark.parametrize(
+    "address", ["ops@example..com", "ops@.example.com", "ops@example.com.", "o ps@x.org"]
+)
+def test_malformed_addresses_fail_the_light_check(address):
+    with pytest.raises(NotificationConfigurationError, match="is not an email address"):
+        MailTransport(recipients=address)
