@@ -26,6 +26,7 @@ import datetime
 import os
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -93,35 +94,38 @@ def close_interrupted(report: Report, note: str) -> bool:
     """
     from taskmanager.runner import emit_notifications, logfile_path
 
-    now = timezone.now()
-    closed = Report.objects.filter(pk=report.pk, end_datetime__isnull=True).update(
-        end_datetime=now, invocation_result=Report.RESULT_FAILED
-    )
-    if not closed:
-        return False
-    report.refresh_from_db()
-    path = logfile_path(report.task, report, report.invocation_datetime)
-    if os.path.isfile(path):
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"\n{note}\n")
-        report.logfile = path
-        report.n_log_lines = _count_lines(path)
-        report.log = "\n".join(report.log_tail_lines(settings.N_LINES_IN_REPORT_LOG))
-        if not settings.SAVE_LOGFILE:
-            os.remove(path)
-            report.logfile = ""
-    else:
-        report.log = note
-        report.n_log_lines = 1
-    report.save(update_fields=["logfile", "n_log_lines", "log"])
-    task = report.task
-    if task.last_report == report:
-        Task.objects.filter(pk=task.pk).update(
-            cached_last_invocation_datetime=report.invocation_datetime,
-            cached_last_invocation_result=Report.RESULT_FAILED,
-            cached_last_invocation_n_errors=None,
-            cached_last_invocation_n_warnings=None,
+    # One transaction: nobody sees the report closed without its note, and a second
+    # closer (the command racing a new spooler) finds it closed and does nothing.
+    with transaction.atomic():
+        now = timezone.now()
+        closed = Report.objects.filter(pk=report.pk, end_datetime__isnull=True).update(
+            end_datetime=now, invocation_result=Report.RESULT_FAILED
         )
+        if not closed:
+            return False
+        report.refresh_from_db()
+        path = logfile_path(report.task, report, report.invocation_datetime)
+        if os.path.isfile(path):
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(f"\n{note}\n")
+            report.logfile = path
+            report.n_log_lines = _count_lines(path)
+            report.log = "\n".join(report.log_tail_lines(settings.N_LINES_IN_REPORT_LOG))
+            if not settings.SAVE_LOGFILE:
+                os.remove(path)
+                report.logfile = ""
+        else:
+            report.log = note
+            report.n_log_lines = 1
+        report.save(update_fields=["logfile", "n_log_lines", "log"])
+        task = report.task
+        if task.last_report == report:
+            Task.objects.filter(pk=task.pk).update(
+                cached_last_invocation_datetime=report.invocation_datetime,
+                cached_last_invocation_result=Report.RESULT_FAILED,
+                cached_last_invocation_n_errors=None,
+                cached_last_invocation_n_warnings=None,
+            )
     emit_notifications(report)
     return True
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.uwsgi
 
 @pytest.fixture
 def database(
-    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, django_db_blocker: Any
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, django_db_blocker: Any, transactional_db: Any
 ) -> Iterator[Path]:
     with django_db_blocker.unblock(), uwsgi_database(tmp_path, tmp_path_factory) as path:
         yield path
