@@ -10,7 +10,9 @@ SQLite runs in WAL mode with synchronous=NORMAL; ``--journal delete`` gives
 SQLite's default journal, which waits for the disk at every commit.
 
 It migrates a database file in a temporary folder (``benchmarks/settings.py``),
-starts the loopback Slack fake and SMTP server in this process, and measures:
+starts the loopback Slack fake and SMTP server in a process of their own
+(``benchmarks/servers.py``: as real servers, they do not compete with the
+code measured for this interpreter's lock), and measures:
 
 1. Framework overhead: ``Report.emit_notifications()`` with the default Slack
    and mail handlers (level ok) on fresh reports, against the same deliveries
@@ -308,7 +310,7 @@ def overhead(sizes: Sizes, fake: Any, smtp: Any, reports: Reports) -> list[Row]:
             messages.append((payload, dict(mail.render(report).parts)))
         direct = Direct(fake)
         direct.in_sequence(*messages[0])
-        smtp_before, slack_before = len(smtp.messages), len(fake.messages)
+        before = fake.counts()
         times = interleaved(
             sizes.overhead,
             {
@@ -317,12 +319,13 @@ def overhead(sizes: Sizes, fake: Any, smtp: Any, reports: Reports) -> list[Row]:
                 "parallel": lambda run: direct.in_parallel(*messages[run]),
             },
         )
-        if len(smtp.messages) - smtp_before != 3 * sizes.overhead:
+        after = fake.counts()
+        if after["mails"] - before["mails"] != 3 * sizes.overhead:
             raise SystemExit("the SMTP server did not receive every mail")
-        if len(fake.messages) - slack_before != 3 * sizes.overhead:
+        if after["messages"] - before["messages"] != 3 * sizes.overhead:
             raise SystemExit("the Slack fake did not receive every message")
         # For reference: the same with Slack answering after SLACK_LATENCY, as over a real network.
-        fake.latency = SLACK_LATENCY
+        fake.set_latency(SLACK_LATENCY)
         try:
             offset = sizes.overhead
             slowed = interleaved(
@@ -333,7 +336,7 @@ def overhead(sizes: Sizes, fake: Any, smtp: Any, reports: Reports) -> list[Row]:
                 },
             )
         finally:
-            fake.latency = 0.0
+            fake.set_latency(0.0)
     emitted, sequence, parallel = (median(times[k]) for k in ("emit", "sequence", "parallel"))
     ratio = emitted / sequence
     slow_emit, slow_sequence = median(slowed["emit"]), median(slowed["sequence"])
@@ -414,14 +417,14 @@ def fan_out(sizes: Sizes, fake: Any, reports: Reports) -> list[Row]:
         return {f"slack-{n}": slack_handler(fake) for n in range(count)}
 
     measured: dict[int, float] = {}
-    fake.latency = LATENCY
+    fake.set_latency(LATENCY)
     try:
         for count in (1, 3, 50):
             runs = reports.make(sizes.fan_out)
             with handlers(config(count)):
                 measured[count] = median([timed(functools.partial(emit, report, count)) for report in runs])
     finally:
-        fake.latency = 0.0
+        fake.set_latency(0.0)
     ratio = measured[50] / measured[1]
     return [
         Row("4", f"1 handler, {LATENCY} s latency", f"{measured[1]:.3f} s"),
@@ -511,7 +514,7 @@ def startup(sizes: Sizes, fake: Any, smtp: Any, folder: str) -> list[Row]:
     }
     base.pop("TASKMANAGER_BENCH_HANDLERS", None)
     envs = {"none": base, "ten": {**base, "TASKMANAGER_BENCH_HANDLERS": json.dumps(config)}}
-    requests_before, mails_before = len(fake.requests), len(smtp.messages)
+    before = fake.counts()
 
     def manage(command: list[str], env: dict[str, str], run: int) -> None:
         done = subprocess.run(
@@ -527,7 +530,8 @@ def startup(sizes: Sizes, fake: Any, smtp: Any, folder: str) -> list[Row]:
         for name, env in envs.items()
     }
     times = interleaved(sizes.startup, steps)
-    if len(fake.requests) != requests_before or len(smtp.messages) != mails_before:
+    after = fake.counts()
+    if (after["requests"], after["mails"]) != (before["requests"], before["mails"]):
         raise SystemExit("start-up reached the network")
     rows = []
     for command, label, text in (
@@ -622,18 +626,19 @@ def main() -> int:
     sizes = QUICK if options.quick else FULL
     wanted = set(options.only or range(1, 7))
 
-    from tests.fakes import FakeSlack, SMTPServer
+    from benchmarks.servers import Servers
 
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="taskmanager-notify-bench-") as folder:
         setup_django(folder, options.journal)
         from django.test import override_settings
 
-        with FakeSlack() as fake, SMTPServer() as smtp:
+        with Servers() as fake:
+            smtp = fake
             mail_settings = override_settings(
                 EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-                EMAIL_HOST=smtp.host,
-                EMAIL_PORT=smtp.port,
+                EMAIL_HOST=fake.host,
+                EMAIL_PORT=fake.smtp_port,
                 EMAIL_TIMEOUT=10,
             )
             with mail_settings:
