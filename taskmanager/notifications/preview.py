@@ -468,7 +468,7 @@ def send_test(
         level=rendered.level,
         sent=attempted.sent,
         attempts=attempted.attempts,
-        error=handler.redact(attempted.error),
+        error=attempted.error,  # already redacted by attempt_delivery
         permanent=attempted.permanent,
         delivery_id=delivery.pk if delivery is not None else None,
     )

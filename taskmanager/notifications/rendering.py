@@ -17,9 +17,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.signals import setting_changed
@@ -28,6 +27,9 @@ from django.dispatch import receiver
 from taskmanager.conf import settings
 from taskmanager.notifications.exceptions import NotificationTemplateError, TemplateNotFound
 from taskmanager.notifications.filters import FILTERS
+
+if TYPE_CHECKING:
+    import jinja2
 
 SHIPPED_PREFIX = "shipped"
 DEFAULT_NAME = "default"
@@ -70,6 +72,8 @@ def bytecode_cache() -> jinja2.BytecodeCache | None:
     spooler process and ``manage.py check`` would otherwise pay it every time. Entries are
     keyed by the template's source, so an edited template is compiled again.
     """
+    import jinja2  # on first use: most processes never render
+
     configured = settings.TEMPLATE_CACHE
     if configured is None or configured is False:
         return None
@@ -86,6 +90,8 @@ def _autoescape(name: str | None) -> bool:
 
 
 def _json_default(value: Any) -> Any:
+    import jinja2  # on first use: most processes never render
+
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
@@ -113,6 +119,8 @@ class Renderer:
     """The one Jinja environment of the notifications, and template resolution."""
 
     def __init__(self, roots: list[SearchRoot]):
+        import jinja2  # on first use: most processes never render
+
         self.roots = roots
         shipped = roots[-1].path
         self.env = jinja2.Environment(
@@ -202,6 +210,8 @@ class Renderer:
 
     def compile(self, name: str, root: SearchRoot | None = None) -> jinja2.Template:
         """Load ``name`` (compiled once, then cached by Jinja)."""
+        import jinja2  # on first use: most processes never render
+
         try:
             if root is not None and root is not self._root_serving(name):
                 # A file shadowed by an earlier folder: compile it from its own root.
@@ -235,6 +245,8 @@ class Renderer:
         return [str(root.path / name) for root in self.roots]
 
     def render(self, name: str, context: Mapping[str, Any]) -> str:
+        import jinja2  # on first use: most processes never render
+
         template = self.compile(name)
         try:
             return template.render(context)

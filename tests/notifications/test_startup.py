@@ -55,3 +55,15 @@ def test_loading_and_checking_handlers_imports_no_optional_package():
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
+
+
+def test_starting_django_with_the_admin_does_not_load_jinja():
+    # Every manage.py command, web worker and spooler pays for what start-up imports;
+    # Jinja is needed only by a process that renders.
+    script = "import sys, django; django.setup(); import taskmanager.admin; print('jinja2' in sys.modules)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
