@@ -38,8 +38,8 @@ STARTED = datetime.datetime(2026, 3, 2, 2, 0, 0, tzinfo=datetime.timezone.utc)
 
 def render_mails(levels: tuple[str, ...] = LEVELS) -> dict[str, str]:
     """The HTML part of the default mail for a sample report at each level (Django set up)."""
+    from taskmanager.notifications.channels.mail.handler import MailNotificationHandler
     from taskmanager.notifications.context import base_url
-    from taskmanager.notifications.mail import MailNotificationHandler
     from taskmanager.notifications.samples import sample_report
 
     handler = MailNotificationHandler("mail", options={"recipients": ["ops@example.com"]})

@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from taskmanager.admin_preview import ReportPreviewMixin
 from taskmanager.arguments import ArgumentsError, split_arguments
 from taskmanager.conf import settings
+from taskmanager.execution.backend import LaunchError
+from taskmanager.execution.uwsgi.spoolfiles import has_spooler, spool_resend
 from taskmanager.models import AppCommand, Delivery, Report, Task, TaskCategory
 from taskmanager.notifications.filters import duration as human_duration
-from taskmanager.spooler import LaunchError, has_spooler, spool_resend
 
 logger = logging.getLogger(__name__)
 

@@ -28,9 +28,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 
 from taskmanager.models import Report
+from taskmanager.notifications.config import parse_level
 from taskmanager.notifications.delivery_policy import RetryPolicy
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.levels import Level, level_of_result, parse_level
 from taskmanager.notifications.preview import (
     Rendered,
     is_html,
@@ -40,6 +40,7 @@ from taskmanager.notifications.preview import (
     send_test,
     summarise_html,
 )
+from taskmanager.results import Level, level_of_result
 
 # -- a picture of Slack blocks ---------------------------------------------------------
 

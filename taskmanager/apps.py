@@ -11,5 +11,16 @@ class TaskmanagerConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
-        # Registers the system checks (the notifications framework adds its own).
-        from taskmanager import checks  # noqa: F401
+        # Once the models are loaded (the layers above them import them).
+        from taskmanager import checks  # noqa: F401  (registers the system checks)
+        from taskmanager.execution.current import get_backend
+        from taskmanager.models import LayersAbove, connect_layers_above
+        from taskmanager.notifications.emission import emit_notifications
+
+        connect_layers_above(
+            LayersAbove(
+                launch=lambda task: get_backend().launch(task),
+                stop=lambda task: get_backend().stop(task),
+                emit_notifications=emit_notifications,
+            )
+        )

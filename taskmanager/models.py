@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from io import StringIO
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import BaseCommand, load_command_class
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taskmanager import scheduling
 from taskmanager.arguments import command_argv, split_arguments
 
 if TYPE_CHECKING:
@@ -142,10 +146,9 @@ class Report(models.Model):
         return _tail_of_file(self.logfile, n)
 
     def emit_notifications(self) -> Any:
-        """Send this report to every notification handler whose level it reaches."""
-        from taskmanager.notifications.emission import emit_notifications
-
-        return emit_notifications(self)
+        """Send this report to every notification handler whose level it reaches
+        (:func:`taskmanager.notifications.emission.emit_notifications`)."""
+        return layers_above().emit_notifications(self)
 
 
 def _tail_of_file(path: str, n: int, block: int = 64 * 1024) -> list[str]:
@@ -262,20 +265,16 @@ class Task(models.Model):
 
         On the spooler it runs at its scheduling when that is ahead, else at
         once, then every repetition period; returns None. Without a spooler it
-        runs now and its report is returned. See :mod:`taskmanager.spooler`.
+        runs now and its report is returned. See :mod:`taskmanager.execution`.
         """
-        from taskmanager.spooler import launch
-
-        return launch(self)
+        return layers_above().launch(self)
 
     def stop(self) -> None:
         """Cancel what the task waits for (its spool file is deleted); it becomes idle.
 
         A run in progress goes on to its report; the task is not spooled again after it.
         """
-        from taskmanager.spooler import stop
-
-        stop(self)
+        layers_above().stop(self)
 
     def get_next_ride(
         self, after: datetime.datetime | None = None, anchor: datetime.datetime | None = None
@@ -286,8 +285,6 @@ class Task(models.Model):
         next ride of its grid, anchored at its scheduling (or ``anchor``, the
         first ride of a task launched without one). See :mod:`taskmanager.scheduling`.
         """
-        from taskmanager import scheduling
-
         after = after or timezone.now()
         if self.scheduling and self.scheduling > after:
             return self.scheduling
@@ -343,3 +340,32 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} for report {self.report.pk}: {self.status}"
+
+
+@dataclass(frozen=True)
+class LayersAbove:
+    """What the models' convenience methods call in the layers above the models.
+
+    The models sit at the bottom and import nothing above them: the app hands
+    these down when it starts (:meth:`taskmanager.apps.TaskmanagerConfig.ready`).
+    """
+
+    launch: Callable[[Task], Report | None]
+    stop: Callable[[Task], None]
+    emit_notifications: Callable[[Report], Any]
+
+
+_layers_above: LayersAbove | None = None
+
+
+def connect_layers_above(layers: LayersAbove) -> None:
+    global _layers_above
+    _layers_above = layers
+
+
+def layers_above() -> LayersAbove:
+    if _layers_above is None:
+        raise ImproperlyConfigured(
+            "taskmanager has not started: add 'taskmanager' to INSTALLED_APPS and call django.setup()."
+        )
+    return _layers_above

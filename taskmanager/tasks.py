@@ -1,25 +1,7 @@
-"""The task entry points: what the admin, ``runtask`` and the spooler call."""
+"""``exec_command_task``: run a task now, in this process, as ``runtask`` and the spooler do."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from taskmanager.execution.uwsgi.rides import exec_command_task
 
-if TYPE_CHECKING:
-    from taskmanager.models import Report, Task
-
-
-def exec_command_task(task: Task) -> Report:
-    """Run ``task``'s command now, in this process, and return its report.
-
-    See :mod:`taskmanager.runner` for what is captured and how the run is
-    classified. uWSGI's spooler calls it for spooled rides
-    (:mod:`taskmanager.spooler`); a task that waits for a ride keeps waiting
-    for it after a run from here (``runtask``).
-    """
-    # Imported here so that this module loads before Django is set up (uWSGI's spooler).
-    from taskmanager.runner import run_task
-    from taskmanager.spooler import waiting_status
-
-    report = run_task(task)
-    waiting_status(task)
-    return report
+__all__ = ["exec_command_task"]

@@ -30,8 +30,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from taskmanager.notifications.levels import Level, parse_level
+from taskmanager.notifications.config import parse_level
 from taskmanager.notifications.preview import part_filename, render_previews, select_handlers
+from taskmanager.results import Level
 
 __all__ = ["assert_notifications_match_snapshots", "render_notification_snapshots"]
 

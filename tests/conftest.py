@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from taskmanager.models import AppCommand, Report, Task
-from taskmanager.notifications.transports import locmem
+from taskmanager.notifications.channels import locmem
 from tests.fakes import FakeSlack, SMTPServer
 
 

@@ -79,11 +79,11 @@ def test_under_uwsgi_the_resend_action_queues_on_the_spooler(
     import functools
 
     from taskmanager import admin as taskmanager_admin
-    from taskmanager import spooler
+    from taskmanager.execution.uwsgi import jobs, spoolfiles
 
     monkeypatch.setattr(taskmanager_admin, "has_spooler", lambda: True)
     monkeypatch.setattr(
-        taskmanager_admin, "spool_resend", functools.partial(spooler.spool_resend, directory=str(tmp_path))
+        taskmanager_admin, "spool_resend", functools.partial(spoolfiles.spool_resend, directory=str(tmp_path))
     )
     url = reverse("admin:taskmanager_delivery_changelist")
     response = admin_client.post(
@@ -92,7 +92,7 @@ def test_under_uwsgi_the_resend_action_queues_on_the_spooler(
     assert any("queued on the spooler" in str(m) for m in get_messages(response.wsgi_request))
     assert sent == []
     [spool_file] = list(tmp_path.iterdir())
-    spooler.run_resend_job(spooler.read_spool_file(str(spool_file)))
+    jobs.run_resend_job(spoolfiles.read_spool_file(str(spool_file)))
     assert len(sent) == 1
     failed_delivery.refresh_from_db()
     assert failed_delivery.status == "sent"

@@ -1,4 +1,4 @@
-"""taskmanager.recovery: lost spool files are spooled again, runs a dead spooler left open are closed.
+"""The uWSGI backend's recovery: lost spool files are spooled again, runs a dead spooler left open closed.
 
 Outside uWSGI, as ``restart_despooled_tasks`` runs: spool files are written into
 the task's spool directory. tests/test_uwsgi_recovery.py does it with a real uWSGI.
@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from taskmanager import spooler
+from taskmanager.execution.running import close_and_notify
+from taskmanager.execution.uwsgi import rides, spoolfiles
+from taskmanager.execution.uwsgi.recovery import recover_tasks
 from taskmanager.models import AppCommand, Report, Task
-from taskmanager.notifications.transports import locmem
-from taskmanager.recovery import close_interrupted, recover_tasks
-from taskmanager.runner import logfile_path
+from taskmanager.notifications.channels import locmem
+from taskmanager.runs.runner import logfile_path
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def spool_dir(tmp_path: Path) -> Path:
 def outbox(settings: Any) -> Iterator[list[Any]]:
     settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
         "mem": {
-            "transport": "taskmanager.notifications.transports.locmem.LocmemTransport",
+            "transport": "taskmanager.notifications.channels.locmem.LocmemTransport",
             "templates": "log",
         }
     }
@@ -56,7 +57,7 @@ def make_task(**fields: Any) -> Task:
 
 
 def spooled(task: Task, spool_dir: Path, at: datetime.datetime | None = None, **options: Any) -> str:
-    path = spooler.spool(task, at, directory=str(spool_dir), **options)
+    path = rides.spool(task, at, directory=str(spool_dir), **options)
     assert path is not None
     task.refresh_from_db()
     return path
@@ -119,7 +120,7 @@ def test_a_spooled_task_whose_file_is_lost_is_spooled_again_at_once(spool_dir: P
     task.refresh_from_db()
     assert (task.status, task.spooler_id) == ("spooled", str(new))
     assert str(new) != old
-    assert "at" not in spooler.read_spool_file(str(new))
+    assert "at" not in spoolfiles.read_spool_file(str(new))
 
 
 def test_a_task_scheduled_ahead_is_spooled_again_for_the_same_ride(spool_dir: Path) -> None:
@@ -131,7 +132,7 @@ def test_a_task_scheduled_ahead_is_spooled_again_for_the_same_ride(spool_dir: Pa
     [new] = spool_files(spool_dir)
     task.refresh_from_db()
     assert (task.status, task.cached_next_ride) == ("scheduled", ride)
-    assert int(spooler.read_spool_file(str(new))["at"]) == int(ride.timestamp())
+    assert int(spoolfiles.read_spool_file(str(new))["at"]) == int(ride.timestamp())
 
 
 def test_a_missed_ride_is_spooled_for_now(spool_dir: Path) -> None:
@@ -304,8 +305,8 @@ def test_a_run_in_the_foreground_is_closed_only_when_asked(spool_dir: Path) -> N
 def test_a_report_is_closed_once_and_notified_once(outbox: list[Any]) -> None:
     task = make_task()
     report = Report.objects.create(task=task)
-    assert close_interrupted(report, "first")
-    assert not close_interrupted(report, "second")
+    assert close_and_notify(report, "first")
+    assert not close_and_notify(report, "second")
     report.refresh_from_db()
     assert report.log == "first"
     assert len(outbox) == 1

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from taskmanager import spooler
+from taskmanager.execution.uwsgi import rides
 from taskmanager.models import AppCommand, Task
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def test_it_says_when_nothing_needs_recovering() -> None:
 
 def test_it_prints_one_line_per_task_it_recovers(tmp_path: Path) -> None:
     task = make_task()
-    path = spooler.spool(task, directory=str(tmp_path))
+    path = rides.spool(task, directory=str(tmp_path))
     assert path is not None
     os.unlink(path)
     assert (

@@ -1,4 +1,4 @@
-"""taskmanager.runner: a task's command run in-process, captured and classified."""
+"""taskmanager.runs.runner: a task's command run in-process, captured and classified."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from taskmanager.execution.running import run_and_notify
 from taskmanager.models import AppCommand, Report, Task
-from taskmanager.runner import run_task
+from taskmanager.runs.runner import run_task
 from tests.sampleapp.management.commands.logs_isolated import ISOLATED
 
 pytestmark = pytest.mark.django_db
@@ -272,7 +273,7 @@ def test_the_task_is_started_while_its_command_runs(monkeypatch: pytest.MonkeyPa
     task = make_task("ends_ok")
     seen: list[str] = []
 
-    from taskmanager import runner
+    from taskmanager.runs import runner
 
     real = runner.execute_command
 
@@ -306,7 +307,7 @@ def test_notifications_are_emitted_once_after_the_report_is_saved(monkeypatch: p
         saved.append((stored.invocation_result, stored.n_log_warnings))
 
     monkeypatch.setattr(Report, "emit_notifications", emit)
-    run_task(make_task("ends_with_warnings"))
+    run_and_notify(make_task("ends_with_warnings"))
     assert saved == [("warnings", 2)]
 
 
@@ -318,7 +319,7 @@ def test_a_notification_failure_changes_nothing_and_is_logged(
 
     monkeypatch.setattr(Report, "emit_notifications", emit)
     with caplog.at_level(logging.ERROR, logger="taskmanager.notifications"):
-        report = run_task(make_task("ends_ok"))
+        report = run_and_notify(make_task("ends_ok"))
     assert Report.objects.get(pk=report.pk).invocation_result == "ok"
     [record] = [r for r in caplog.records if r.name == "taskmanager.notifications"]
     assert "Notifications for report" in record.getMessage()

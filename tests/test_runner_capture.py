@@ -1,4 +1,4 @@
-"""taskmanager.capture.LogSink: lines counted and kept as output streams by, in any pieces."""
+"""taskmanager.runs.capture.LogSink: lines counted and kept as output streams by, in any pieces."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from taskmanager.capture import CaptureStream, LogSink, clip
+from taskmanager.runs.capture import CaptureStream, LogSink, clip
 
 
 class File(io.BytesIO):

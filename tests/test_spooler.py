@@ -19,11 +19,13 @@ from django.core.management import call_command
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from taskmanager import spooler
+from taskmanager import spooler as taskmanager_spooler
+from taskmanager.execution import backend
+from taskmanager.execution.uwsgi import rides, spoolfiles
 from taskmanager.models import AppCommand, Delivery, Report, Task
 from taskmanager.notifications import Transport
+from taskmanager.notifications.channels import locmem
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transports import locmem
 from taskmanager.tasks import exec_command_task
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +74,7 @@ def make_task(command: str = "ends_ok", **fields: Any) -> Task:
 
 
 def spooled(task: Task, at: datetime.datetime | None = None, **options: Any) -> str:
-    path = spooler.spool(task, at, **options)
+    path = rides.spool(task, at, **options)
     assert path is not None
     return path
 
@@ -83,7 +85,7 @@ def spool_files(directory: Path) -> list[Path]:
 
 def uwsgi_args(path: str | Path) -> dict[str, Any]:
     """The dict uWSGI hands the spooler function for this file (through uwsgidecorators)."""
-    return {**spooler.read_spool_file(str(path)), "spooler_task_name": os.path.basename(path)}
+    return {**spoolfiles.read_spool_file(str(path)), "spooler_task_name": os.path.basename(path)}
 
 
 @pytest.fixture
@@ -114,59 +116,64 @@ def locked() -> Iterator[Any]:
 
 
 def test_a_spool_file_keeps_its_arguments_and_at(spool_dir: Path) -> None:
-    path = spooler.write_spool_file(
+    path = spoolfiles.write_spool_file(
         str(spool_dir), {"job": "task", "task": "7", "note": "è ok"}, at=2_000_000_000
     )
     assert os.path.basename(path).startswith("uwsgi_spoolfile_on_")
-    assert spooler.read_spool_file(path) == {"job": "task", "task": "7", "note": "è ok", "at": "2000000000"}
+    assert spoolfiles.read_spool_file(path) == {
+        "job": "task",
+        "task": "7",
+        "note": "è ok",
+        "at": "2000000000",
+    }
     # uWSGI's spooler leaves a file alone while its modification time is ahead.
     assert os.stat(path).st_mtime == 2_000_000_000
 
 
 def test_a_spool_file_is_written_aside_then_renamed_whole(spool_dir: Path) -> None:
-    spooler.write_spool_file(str(spool_dir), {"job": "task"})
-    spooler.write_spool_file(str(spool_dir), {"job": "task"})
+    spoolfiles.write_spool_file(str(spool_dir), {"job": "task"})
+    spoolfiles.write_spool_file(str(spool_dir), {"job": "task"})
     assert len(spool_files(spool_dir)) == 2
     assert sorted(p.name for p in spool_dir.iterdir() if not p.name.startswith("uwsgi_spoolfile_on_")) == []
 
 
 def test_arguments_beyond_64_kib_are_refused() -> None:
-    with pytest.raises(spooler.SpoolerError, match="64 KiB"):
-        spooler.encode_spool_vars({"big": "x" * 70_000})
+    with pytest.raises(spoolfiles.SpoolerError, match="64 KiB"):
+        spoolfiles.encode_spool_vars({"big": "x" * 70_000})
 
 
 def test_a_file_that_is_not_a_spool_file_is_named(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("hello")
     with pytest.raises(ValueError, match=r"notes\.txt is not a uWSGI spool file"):
-        spooler.read_spool_file(str(path))
+        spoolfiles.read_spool_file(str(path))
 
 
 def test_a_file_locked_by_another_process_is_running(spool_dir: Path, locked: Any) -> None:
-    path = Path(spooler.write_spool_file(str(spool_dir), {"job": "task"}))
-    assert not spooler.is_running(str(path))
+    path = Path(spoolfiles.write_spool_file(str(spool_dir), {"job": "task"}))
+    assert not spoolfiles.is_running(str(path))
     locked(path)
-    assert spooler.is_running(str(path))
-    assert not spooler.discard_spool_file(str(path))
+    assert spoolfiles.is_running(str(path))
+    assert not spoolfiles.discard_spool_file(str(path))
     assert path.exists()
 
 
 def test_a_waiting_file_is_discarded_and_a_missing_one_is_not_running(spool_dir: Path) -> None:
-    path = spooler.write_spool_file(str(spool_dir), {"job": "task"})
-    assert spooler.discard_spool_file(path)
+    path = spoolfiles.write_spool_file(str(spool_dir), {"job": "task"})
+    assert spoolfiles.discard_spool_file(path)
     assert not os.path.exists(path)
-    assert not spooler.is_running(path)
-    assert not spooler.discard_spool_file(path)
+    assert not spoolfiles.is_running(path)
+    assert not spoolfiles.discard_spool_file(path)
 
 
 # --- without uWSGI --------------------------------------------------------------------------
 
 
 def test_outside_uwsgi_there_is_no_spooler() -> None:
-    assert spooler.uwsgi_module() is None
-    assert not spooler.has_spooler()
-    with pytest.raises(spooler.SpoolerError, match="no uWSGI spooler"):
-        spooler.spool_job({"job": "task"})
+    assert spoolfiles.uwsgi_module() is None
+    assert not spoolfiles.has_spooler()
+    with pytest.raises(spoolfiles.SpoolerError, match="no uWSGI spooler"):
+        spoolfiles.spool_job({"job": "task"})
 
 
 def test_launching_without_a_spooler_runs_the_task_here() -> None:
@@ -180,14 +187,14 @@ def test_launching_without_a_spooler_runs_the_task_here() -> None:
 
 def test_a_task_scheduled_ahead_cannot_be_launched_without_a_spooler() -> None:
     task = make_task(scheduling=timezone.now() + datetime.timedelta(hours=1))
-    with pytest.raises(spooler.LaunchError, match=r"is scheduled for .*uWSGI's spooler"):
+    with pytest.raises(backend.LaunchError, match=r"is scheduled for .*uWSGI's spooler"):
         task.launch()
     assert not Report.objects.filter(task=task).exists()
 
 
 def test_a_running_task_is_not_launched_again() -> None:
     task = make_task(status=Task.STATUS_STARTED)
-    with pytest.raises(spooler.LaunchError, match='Task "ends_ok" is running'):
+    with pytest.raises(backend.LaunchError, match='Task "ends_ok" is running'):
         task.launch()
     assert not Report.objects.filter(task=task).exists()
 
@@ -201,8 +208,8 @@ def test_spooling_ahead_schedules_the_task_with_its_ride(spool_dir: Path) -> Non
     path = spooled(task, ride, directory=str(spool_dir))
     task.refresh_from_db()
     assert (task.status, task.spooler_id, task.cached_next_ride) == ("scheduled", path, ride)
-    args = spooler.read_spool_file(path)
-    assert args["ud_spool_func"] == spooler.SPOOL_FUNCTION
+    args = spoolfiles.read_spool_file(path)
+    assert args["ud_spool_func"] == spoolfiles.SPOOL_FUNCTION
     assert (args["job"], args["task"]) == ("task", str(task.pk))
     assert parse_datetime(args["ride"]) == ride
     assert int(args["at"]) == int(ride.timestamp()) + 1  # rounded up: never before the ride
@@ -213,12 +220,12 @@ def test_spooling_for_now_has_no_at(spool_dir: Path) -> None:
     path = spooled(task, directory=str(spool_dir))
     task.refresh_from_db()
     assert task.status == "spooled"
-    assert "at" not in spooler.read_spool_file(path)
+    assert "at" not in spoolfiles.read_spool_file(path)
 
 
 def test_spooling_in_place_of_a_file_the_task_no_longer_waits_for_does_nothing(spool_dir: Path) -> None:
     task = make_task(status=Task.STATUS_SCHEDULED, spooler_id="/elsewhere/uwsgi_spoolfile_on_x")
-    assert spooler.spool(task, directory=str(spool_dir), replacing="/gone/uwsgi_spoolfile_on_y") is None
+    assert rides.spool(task, directory=str(spool_dir), replacing="/gone/uwsgi_spoolfile_on_y") is None
     assert spool_files(spool_dir) == []
 
 
@@ -260,7 +267,7 @@ def test_the_job_runs_the_task_and_notifies_after_the_report_is_saved(
 ) -> None:
     task = make_task("ends_with_errors")
     path = spooled(task, directory=str(spool_dir))
-    assert spooler.spooler_job(uwsgi_args(path)) == spooler.SPOOL_OK
+    assert taskmanager_spooler.spooler_job(uwsgi_args(path)) == spoolfiles.SPOOL_OK
     report = Report.objects.get(task=task)
     assert (report.invocation_result, report.n_log_errors, report.n_log_warnings) == ("errors", 2, 1)
     assert recording == [("errors", True)]
@@ -273,13 +280,13 @@ def test_after_a_ride_a_repeating_task_is_spooled_for_the_next_one_on_its_grid(s
     anchor = timezone.now().replace(microsecond=0) - datetime.timedelta(seconds=150)
     task = make_task(scheduling=anchor, repetition_period="minute", repetition_rate=2)
     first = spooled(task, directory=str(spool_dir), anchor=anchor)
-    spooler.spooler_job(uwsgi_args(first))
+    taskmanager_spooler.spooler_job(uwsgi_args(first))
     os.unlink(first)  # uWSGI deletes a file once its job returns
     [second] = spool_files(spool_dir)
     task.refresh_from_db()
     expected = anchor + datetime.timedelta(minutes=4)
     assert (task.status, task.spooler_id, task.cached_next_ride) == ("scheduled", str(second), expected)
-    assert int(spooler.read_spool_file(str(second))["at"]) == int(expected.timestamp())
+    assert int(spoolfiles.read_spool_file(str(second))["at"]) == int(expected.timestamp())
 
 
 def test_a_repeating_task_without_scheduling_keeps_the_grid_of_its_first_ride(spool_dir: Path) -> None:
@@ -288,7 +295,7 @@ def test_a_repeating_task_without_scheduling_keeps_the_grid_of_its_first_ride(sp
     path = spooled(task, first_ride, directory=str(spool_dir))
     args = uwsgi_args(path)
     args["ride"] = args["anchor"] = first_ride.isoformat()  # due 20 minutes ago
-    spooler.spooler_job(args)
+    taskmanager_spooler.spooler_job(args)
     task.refresh_from_db()
     assert task.cached_next_ride == first_ride + datetime.timedelta(hours=1)
 
@@ -298,7 +305,7 @@ def test_the_file_of_a_stopped_task_does_not_run(spool_dir: Path) -> None:
     path = spooled(task, directory=str(spool_dir))
     args = uwsgi_args(path)
     Task.objects.filter(pk=task.pk).update(status=Task.STATUS_IDLE, spooler_id="")  # stopped as it started
-    spooler.spooler_job(args)
+    taskmanager_spooler.spooler_job(args)
     assert not Report.objects.filter(task=task).exists()
 
 
@@ -306,7 +313,7 @@ def test_an_older_file_of_a_task_launched_again_does_not_run(spool_dir: Path) ->
     task = make_task()
     old = spooled(task, directory=str(spool_dir))
     new = spooled(task, directory=str(spool_dir))
-    spooler.spooler_job(uwsgi_args(old))
+    taskmanager_spooler.spooler_job(uwsgi_args(old))
     assert not Report.objects.filter(task=task).exists()
     task.refresh_from_db()
     assert (task.status, task.spooler_id) == ("spooled", new)
@@ -319,7 +326,7 @@ def test_a_job_that_starts_before_its_path_is_recorded_claims_the_task(
     path = spooled(task, directory=str(spool_dir))
     Task.objects.filter(pk=task.pk).update(spooler_id="")  # the launch has not recorded it yet
     monkeypatch.chdir(spool_dir)  # uWSGI runs jobs from the spool directory
-    spooler.spooler_job(uwsgi_args(path))
+    taskmanager_spooler.spooler_job(uwsgi_args(path))
     assert Report.objects.filter(task=task, invocation_result="ok").exists()
 
 
@@ -331,17 +338,20 @@ def test_a_file_whose_ride_already_ran_is_not_run_again(spool_dir: Path) -> None
     # The spooler ran it, then died while sending its notifications: uWSGI runs the file again.
     ran_at = task.cached_next_ride + datetime.timedelta(seconds=1)
     Task.objects.filter(pk=task.pk).update(status=Task.STATUS_IDLE, cached_last_invocation_datetime=ran_at)
-    spooler.spooler_job(uwsgi_args(path))
+    taskmanager_spooler.spooler_job(uwsgi_args(path))
     assert not Report.objects.filter(task=task).exists()
     task.refresh_from_db()
     assert (task.status, task.spooler_id, task.cached_next_ride) == ("idle", "", None)
 
 
 def test_a_job_never_raises_so_uwsgi_does_not_retry_it_forever(caplog: pytest.LogCaptureFixture) -> None:
-    assert spooler.spooler_job({"job": "task", "task": "not a number", "spooler_task_name": "f"}) == -2
+    assert (
+        taskmanager_spooler.spooler_job({"job": "task", "task": "not a number", "spooler_task_name": "f"})
+        == -2
+    )
     assert "Spool file f failed" in caplog.text
-    assert spooler.spooler_job({"job": "task", "task": "424242", "spooler_task_name": "g"}) == -2
-    assert spooler.spooler_job({"job": "mystery", "spooler_task_name": "h"}) == -2
+    assert taskmanager_spooler.spooler_job({"job": "task", "task": "424242", "spooler_task_name": "g"}) == -2
+    assert taskmanager_spooler.spooler_job({"job": "mystery", "spooler_task_name": "h"}) == -2
     assert "unknown job 'mystery'" in caplog.text
 
 
@@ -354,7 +364,7 @@ def test_a_run_its_spooler_died_in_is_marked_failed_when_the_file_comes_back(
     # What a killed spooler leaves: the task started, its report open, the file in place.
     Task.objects.filter(pk=task.pk).update(status=Task.STATUS_STARTED)
     report = Report.objects.create(task=task, invocation_datetime=task.cached_next_ride)
-    spooler.spooler_job(uwsgi_args(path))
+    taskmanager_spooler.spooler_job(uwsgi_args(path))
     report.refresh_from_db()
     assert (report.invocation_result, report.end_datetime is not None) == ("failed", True)
     assert "the uWSGI spooler running it stopped" in report.log
@@ -368,7 +378,7 @@ def test_a_run_its_spooler_died_in_is_marked_failed_when_the_file_comes_back(
 def test_a_resend_job_resends_failed_deliveries(settings: Any, spool_dir: Path) -> None:
     settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
         "mem": {
-            "transport": "taskmanager.notifications.transports.locmem.LocmemTransport",
+            "transport": "taskmanager.notifications.channels.locmem.LocmemTransport",
             "templates": "log",
         }
     }
@@ -378,8 +388,8 @@ def test_a_resend_job_resends_failed_deliveries(settings: Any, spool_dir: Path) 
         report=report, handler="mem", level="errors", status="failed", parts={"txt": "stored text"}
     )
     locmem.outbox.clear()
-    path = spooler.spool_resend(report=report.pk, directory=str(spool_dir))
-    assert spooler.spooler_job(uwsgi_args(path)) == -2
+    path = spoolfiles.spool_resend(report=report.pk, directory=str(spool_dir))
+    assert taskmanager_spooler.spooler_job(uwsgi_args(path)) == -2
     assert [message.parts["txt"] for message in locmem.outbox] == ["stored text"]
     delivery.refresh_from_db()
     assert delivery.status == "sent"
@@ -393,5 +403,5 @@ def test_resend_notifications_spool_leaves_the_resend_to_the_spooler(spool_dir: 
     )
     [path] = spool_files(spool_dir)
     assert out.getvalue() == f"Resend spooled: {path}\n"
-    args = spooler.read_spool_file(str(path))
+    args = spoolfiles.read_spool_file(str(path))
     assert (args["job"], args["handler"], args["report"]) == ("resend", "slack", "12")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from taskmanager import spooler
+from taskmanager.execution.uwsgi import spoolfiles
 from taskmanager.models import AppCommand, Report, Task
 from tests.uwsgi_support import (
     ALIAS,
@@ -107,7 +107,7 @@ def test_restart_despooled_tasks_recovers_what_a_dead_uwsgi_and_a_lost_spool_dir
     assert (task.status, task.cached_next_ride) == ("scheduled", next_ride)
     [path] = server.spool_files()
     assert task.spooler_id == str(path)
-    assert int(spooler.read_spool_file(str(path))["at"]) == int(next_ride.timestamp())
+    assert int(spoolfiles.read_spool_file(str(path))["at"]) == int(next_ride.timestamp())
 
     # uWSGI comes back: its spooler runs the ride the command spooled, in time.
     release.touch()

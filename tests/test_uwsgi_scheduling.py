@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from taskmanager import spooler
+from taskmanager.execution.uwsgi import spoolfiles
 from taskmanager.models import AppCommand, Report, Task
 from tests.uwsgi_support import ALIAS, AdminClient, UwsgiServer, at_least, running_uwsgi, uwsgi_database
 
@@ -64,7 +64,7 @@ def test_a_task_scheduled_3_seconds_ahead_runs_then(server: UwsgiServer, admin: 
     task = fetch(task)
     assert (task.status, task.cached_next_ride) == ("scheduled", ride)
     [path] = server.spool_files()
-    assert int(spooler.read_spool_file(str(path))["at"]) == int(ride.timestamp()) + 1
+    assert int(spoolfiles.read_spool_file(str(path))["at"]) == int(ride.timestamp()) + 1
     [report] = server.wait_for(lambda: reports(task), timeout=15, what="the scheduled run")
     assert report.invocation_datetime >= ride
     assert report.invocation_datetime < ride + datetime.timedelta(seconds=8)
@@ -87,7 +87,7 @@ def test_a_task_repeating_every_minute_runs_on_its_grid(server: UwsgiServer, adm
     assert task.status == "scheduled"
     [path] = server.wait_for(lambda: at_least(1, server.spool_files()), what="one spool file")
     assert task.spooler_id == str(path)
-    assert int(spooler.read_spool_file(str(path))["at"]) == int(third_ride.timestamp())
+    assert int(spoolfiles.read_spool_file(str(path))["at"]) == int(third_ride.timestamp())
 
 
 def test_stop_cancels_a_scheduled_ride(server: UwsgiServer, admin: AdminClient) -> None:

@@ -15,36 +15,50 @@ from taskmanager.notifications.exceptions import (
     NotificationTemplateError,
     TemplateNotFound,
 )
-from taskmanager.notifications.handlers import LogNotificationHandler, NotificationHandler
-from taskmanager.notifications.levels import Level
+from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transports.base import Transport
+from taskmanager.notifications.transport import Transport
+from taskmanager.results import Level
 
-_LAZY = {
-    "SlackNotificationHandler": "taskmanager.notifications.builtin",
-    "MailNotificationHandler": "taskmanager.notifications.builtin",
-    "EmailNotificationHandler": "taskmanager.notifications.builtin",
-    "WebhookNotificationHandler": "taskmanager.notifications.builtin",
+#: The built-in channels' public names, resolved on first use: the framework core imports
+#: no channel, and a process pays only for the channels its settings name (Slack's needs
+#: slack_sdk). 3.0's settings name them here ("taskmanager.notifications.SlackNotificationHandler").
+CHANNEL_NAMES = {
+    "SlackNotificationHandler": "taskmanager.notifications.channels.slack",
+    "SlackTransport": "taskmanager.notifications.channels.slack",
+    "MailNotificationHandler": "taskmanager.notifications.channels.mail",
+    "EmailNotificationHandler": "taskmanager.notifications.channels.mail",
+    "MailTransport": "taskmanager.notifications.channels.mail",
+    "WebhookNotificationHandler": "taskmanager.notifications.channels.webhook",
+    "WebhookTransport": "taskmanager.notifications.channels.webhook",
+    "LogNotificationHandler": "taskmanager.notifications.channels.log",
+    "LogTransport": "taskmanager.notifications.channels.log",
+    "LocmemTransport": "taskmanager.notifications.channels.locmem",
 }
 
 __all__ = [
     "DeliveryError",
     "EmailNotificationHandler",
     "Level",
+    "LocmemTransport",
     "LogNotificationHandler",
+    "LogTransport",
     "MailNotificationHandler",
+    "MailTransport",
     "Message",
     "NotificationConfigurationError",
     "NotificationHandler",
     "NotificationTemplateError",
     "SlackNotificationHandler",
+    "SlackTransport",
     "TemplateNotFound",
     "Transport",
     "WebhookNotificationHandler",
+    "WebhookTransport",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
+    if name in CHANNEL_NAMES:
+        return getattr(import_module(CHANNEL_NAMES[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

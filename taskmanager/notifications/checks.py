@@ -17,8 +17,8 @@ from taskmanager.conf import settings
 from taskmanager.notifications.config import SETTING, load_handlers
 from taskmanager.notifications.exceptions import NotificationTemplateError, TemplateNotFound
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.levels import Level
 from taskmanager.notifications.rendering import Renderer, search_roots
+from taskmanager.results import Level
 
 _LEGACY = (
     "NOTIFICATIONS_SLACK_TOKEN",

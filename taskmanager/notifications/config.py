@@ -15,8 +15,9 @@ from django.utils.module_loading import import_string
 from taskmanager.conf import settings
 from taskmanager.notifications.exceptions import NotificationConfigurationError
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.levels import parse_level
-from taskmanager.notifications.transports.base import Transport
+from taskmanager.notifications.transport import Transport
+from taskmanager.results import Level
+from taskmanager.results import parse_level as parse_result
 
 logger = logging.getLogger("taskmanager.notifications")
 
@@ -76,7 +77,43 @@ class HandlerSpec:
             raise exc if exc.handler else exc.for_handler(self.name) from None
 
 
+def parse_level(value: object) -> Level:
+    """Turn a settings value (``"errors"``, ``"ERRORS"``, ``20``) into a Level."""
+    try:
+        return parse_result(value)
+    except ValueError:
+        raise NotificationConfigurationError(
+            f"unknown level {value!r}",
+            hint=f"Use one of {', '.join(Level.names())} (or 2.x's 0, 10, 20, 30).",
+            key="level",
+            check_id="taskmanager.E004",
+        ) from None
+
+
 _ID = {"class": "taskmanager.E002", "transport": "taskmanager.E003"}
+
+#: Dotted paths that 3.0's settings may name and that have since moved.
+MOVED_PATHS = {
+    f"taskmanager.notifications.{old}": f"taskmanager.notifications.{name}"
+    for old, name in (
+        ("transports.slack.SlackTransport", "SlackTransport"),
+        ("transports.mail.MailTransport", "MailTransport"),
+        ("transports.webhook.WebhookTransport", "WebhookTransport"),
+        ("transports.log.LogTransport", "LogTransport"),
+        ("transports.locmem.LocmemTransport", "LocmemTransport"),
+        ("transports.base.Transport", "Transport"),
+        ("handlers.LogNotificationHandler", "LogNotificationHandler"),
+        ("mail.MailNotificationHandler", "MailNotificationHandler"),
+        ("mail.EmailNotificationHandler", "EmailNotificationHandler"),
+        ("webhook.WebhookNotificationHandler", "WebhookNotificationHandler"),
+        ("slack_handler.SlackNotificationHandler", "SlackNotificationHandler"),
+        ("builtin.SlackNotificationHandler", "SlackNotificationHandler"),
+        ("builtin.MailNotificationHandler", "MailNotificationHandler"),
+        ("builtin.EmailNotificationHandler", "EmailNotificationHandler"),
+        ("builtin.WebhookNotificationHandler", "WebhookNotificationHandler"),
+        ("builtin.LogNotificationHandler", "LogNotificationHandler"),
+    )
+}
 
 
 def _import(name: str, path: object, key: str, base: type) -> Any:
@@ -87,7 +124,7 @@ def _import(name: str, path: object, key: str, base: type) -> Any:
             f"{key!r} must be a dotted path, not {path!r}", handler=name, key=key, check_id=_ID[key]
         )
     try:
-        obj = import_string(path)
+        obj = import_string(MOVED_PATHS.get(path, path))
     except ImportError as exc:
         raise NotificationConfigurationError(
             f"cannot import {key} {path!r}: {exc}",

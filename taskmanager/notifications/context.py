@@ -15,7 +15,7 @@ from django.utils import timezone
 from taskmanager.arguments import ArgumentsError
 from taskmanager.conf import settings
 from taskmanager.notifications.filters import duration as duration_text
-from taskmanager.notifications.levels import Level, level_of_result
+from taskmanager.results import Level, level_of_result
 
 if TYPE_CHECKING:
     from taskmanager.models import Report, Task

@@ -15,11 +15,10 @@ from taskmanager.notifications.exceptions import (
     NotificationTemplateError,
     TemplateNotFound,
 )
-from taskmanager.notifications.levels import Level, level_of_result
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.rendering import get_renderer
-from taskmanager.notifications.transports.base import Transport
-from taskmanager.notifications.transports.log import LogTransport
+from taskmanager.notifications.transport import Transport
+from taskmanager.results import Level, level_of_result
 
 if TYPE_CHECKING:
     from taskmanager.models import Report
@@ -269,10 +268,3 @@ def minimal_part(part: str, context: dict[str, Any], problem: str) -> str:
     if part.endswith(("html", "htm")):
         return f"<!doctype html><html><body><p>{html.escape(text)}</p></body></html>"
     return text
-
-
-class LogNotificationHandler(NotificationHandler):
-    """Writes the rendered text to the ``taskmanager.notifications`` logger."""
-
-    transport_class = LogTransport
-    templates = "log"

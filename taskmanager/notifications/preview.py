@@ -32,8 +32,8 @@ from taskmanager.notifications.exceptions import (
     TemplateNotFound,
 )
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.levels import Level, level_of_result
 from taskmanager.notifications.message import Message
+from taskmanager.results import Level, level_of_result
 
 if TYPE_CHECKING:
     from taskmanager.models import Report

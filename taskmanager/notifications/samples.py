@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from taskmanager.models import AppCommand, Report, Task
-from taskmanager.notifications.levels import Level, parse_level
+from taskmanager.notifications.config import parse_level
+from taskmanager.results import Level
 
 #: The id sample reports carry so that templates can show their links; nothing has it.
 SAMPLE_REPORT_ID = 1234

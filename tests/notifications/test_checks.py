@@ -1,9 +1,9 @@
 import pytest
 from django.core import checks
 
-from taskmanager.notifications.transports.base import Transport
+from taskmanager.notifications.transport import Transport
 
-LOCMEM = "taskmanager.notifications.transports.locmem.LocmemTransport"
+LOCMEM = "taskmanager.notifications.channels.locmem.LocmemTransport"
 
 
 class ChatTransport(Transport):

@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from taskmanager.notifications.context import base_url, build_context
-from taskmanager.notifications.levels import Level
+from taskmanager.results import Level
 
 
 def test_the_context_carries_the_report_in_the_documented_names(make_report):

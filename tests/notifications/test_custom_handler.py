@@ -5,7 +5,7 @@ import json
 import pytest
 
 from taskmanager.notifications import Message, NotificationHandler, Transport
-from taskmanager.notifications.transports.locmem import LocmemTransport
+from taskmanager.notifications.channels.locmem import LocmemTransport
 
 sent: list[Message] = []
 

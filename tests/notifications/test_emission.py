@@ -3,7 +3,7 @@ import logging
 import pytest
 
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.transports.base import Transport
+from taskmanager.notifications.transport import Transport
 
 
 class ExplodingTransport(Transport):
@@ -16,7 +16,7 @@ class ExplodingTransport(Transport):
 def handlers(**levels):
     return {
         name: {
-            "transport": "taskmanager.notifications.transports.locmem.LocmemTransport",
+            "transport": "taskmanager.notifications.channels.locmem.LocmemTransport",
             "templates": "log",
             "level": level,
         }

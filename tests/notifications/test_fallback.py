@@ -7,7 +7,7 @@ import pytest
 
 from taskmanager.models import Delivery
 
-LOCMEM = "taskmanager.notifications.transports.locmem.LocmemTransport"
+LOCMEM = "taskmanager.notifications.channels.locmem.LocmemTransport"
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from taskmanager.notifications import LogNotificationHandler
 from taskmanager.notifications.checks import check_templates
-from taskmanager.notifications.levels import Level
+from taskmanager.results import Level
 from tests.notifications.hostile import INJECTING_NAME, hostile_fields, hostile_lines
 
 LOG = "taskmanager.notifications.LogNotificationHandler"

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from taskmanager.notifications.mail import MailNotificationHandler
+from taskmanager.notifications.channels.mail.handler import MailNotificationHandler
 from tests.notifications.hostile import INJECTING_NAME, LONG_NAME, hostile_fields, hostile_lines
 from tests.notifications.html_checks import assets, css_left_uninlined
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from taskmanager.notifications.channels.mail.handler import MailNotificationHandler
 from taskmanager.notifications.checks import check_templates
-from taskmanager.notifications.levels import Level
-from taskmanager.notifications.mail import MailNotificationHandler
+from taskmanager.results import Level
 from tests.notifications.html_checks import css_left_uninlined
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples" / "notification_templates"

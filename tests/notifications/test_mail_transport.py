@@ -6,10 +6,15 @@ import sys
 import pytest
 from django.core import checks
 
+from taskmanager.notifications.channels.mail.transport import (
+    MailTransport,
+    needs_inlining,
+    one_line,
+    parse_addresses,
+)
 from taskmanager.notifications.checks import check_notification_settings
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transports.mail import MailTransport, needs_inlining, one_line, parse_addresses
 
 MAIL = "taskmanager.notifications.MailNotificationHandler"
 

@@ -6,8 +6,8 @@ import pytest
 
 from taskmanager.models import Report, Task
 from taskmanager.notifications.context import build_context
-from taskmanager.notifications.levels import Level
 from taskmanager.notifications.samples import SAMPLE_REPORT_ID, sample_report
+from taskmanager.results import Level
 
 LEVELS = ("ok", "warnings", "errors", "failed")
 

@@ -2,9 +2,9 @@ import json
 import sys
 
 from taskmanager.notifications import SlackNotificationHandler
+from taskmanager.notifications.channels.slack.transport import SlackTransport
 from taskmanager.notifications.checks import check_notification_settings
 from taskmanager.notifications.config import get_handlers
-from taskmanager.notifications.transports.slack import SlackTransport
 
 TOKEN = "xoxb-test-token"
 CLASS = "taskmanager.notifications.SlackNotificationHandler"
@@ -15,7 +15,7 @@ def checks():
 
 
 def test_it_is_a_public_name_with_the_slack_transport_and_templates():
-    from taskmanager.notifications.slack_handler import SlackNotificationHandler as Defined
+    from taskmanager.notifications.channels.slack.handler import SlackNotificationHandler as Defined
 
     assert SlackNotificationHandler is Defined
     assert SlackNotificationHandler.transport_class is SlackTransport

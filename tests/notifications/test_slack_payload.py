@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from taskmanager.notifications.slack_payload import (
+from taskmanager.notifications.channels.slack.payload import (
     MAX_BLOCKS,
     PayloadError,
     check_payload,
@@ -300,7 +300,7 @@ def _sdk_problems(block):
 
 @pytest.mark.parametrize("block", BLOCKS_NEAR_THE_LIMITS, ids=lambda b: json.dumps(b)[:60])
 def test_a_block_the_check_trusts_without_slack_sdk_is_one_slack_sdk_accepts(block):
-    from taskmanager.notifications.slack_payload import within_sdk_checks
+    from taskmanager.notifications.channels.slack.payload import within_sdk_checks
 
     if within_sdk_checks(block):
         assert _sdk_problems(block) == []
@@ -310,13 +310,15 @@ def test_a_block_the_check_trusts_without_slack_sdk_is_one_slack_sdk_accepts(blo
 def test_the_fast_path_finds_the_same_problems_as_slack_sdk_would(block, monkeypatch):
     payload = {"text": "t", "blocks": [block]}
     fast = check_payload(payload)
-    monkeypatch.setattr("taskmanager.notifications.slack_payload.within_sdk_checks", lambda block: False)
+    monkeypatch.setattr(
+        "taskmanager.notifications.channels.slack.payload.within_sdk_checks", lambda block: False
+    )
     assert fast == check_payload(payload)
 
 
 def test_the_default_template_needs_no_slack_sdk_models(make_report):
     from taskmanager.notifications import SlackNotificationHandler
-    from taskmanager.notifications.slack_payload import within_sdk_checks
+    from taskmanager.notifications.channels.slack.payload import within_sdk_checks
 
     handler = SlackNotificationHandler("slack", options={"token": "xoxb-test-token", "channel": "#general"})
     for result in ("ok", "warnings", "errors", "failed"):

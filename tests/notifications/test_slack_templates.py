@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from taskmanager.notifications import Level, NotificationTemplateError, SlackNotificationHandler
-from taskmanager.notifications.slack_payload import slack_length
+from taskmanager.notifications.channels.slack.payload import slack_length
 
 TOKEN = "xoxb-test-token"
 REPORT_URL = "https://tasks.example.com/admin/taskmanager/report/7/change/"

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from taskmanager.notifications import DeliveryError, Message, NotificationConfigurationError
-from taskmanager.notifications.transports.slack import SlackTransport
+from taskmanager.notifications.channels.slack.transport import SlackTransport
 from tests.fakes import FakeSlack
 
 TOKEN = "xoxb-test-token"

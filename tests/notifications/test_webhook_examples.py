@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from taskmanager.notifications.channels.webhook.handler import WebhookNotificationHandler
 from taskmanager.notifications.checks import check_templates
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.levels import Level
 from taskmanager.notifications.samples import sample_report
-from taskmanager.notifications.webhook import WebhookNotificationHandler
+from taskmanager.results import Level
 from tests.notifications.hostile import (
     HOSTILE_PIECES,
     INJECTING_NAME,

@@ -5,10 +5,10 @@ import json
 import pytest
 from django.utils import timezone
 
+from taskmanager.notifications.channels.webhook.handler import WebhookNotificationHandler
 from taskmanager.notifications.checks import check_templates
 from taskmanager.notifications.exceptions import NotificationTemplateError
-from taskmanager.notifications.levels import Level
-from taskmanager.notifications.webhook import WebhookNotificationHandler
+from taskmanager.results import Level
 from tests.notifications.hostile import INJECTING_NAME, LONG_NAME, hostile_fields, hostile_lines
 from tests.notifications.webhook_receiver import Answer, WebhookReceiver
 

@@ -6,10 +6,10 @@ import socket
 import pytest
 from django.core import checks
 
+from taskmanager.notifications.channels.webhook.transport import WebhookTransport
 from taskmanager.notifications.checks import check_notification_settings
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transports.webhook import WebhookTransport
 from tests.notifications.webhook_receiver import Answer, WebhookReceiver
 
 PAYLOAD = '{"text": "[errors] nightly import: 2 errors", "n": 2}'

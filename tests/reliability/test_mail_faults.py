@@ -18,7 +18,7 @@ def handlers(settings, smtp_settings, outbox):
             "retry_delay": 0.05,
         },
         "record": {
-            "transport": "taskmanager.notifications.transports.locmem.LocmemTransport",
+            "transport": "taskmanager.notifications.channels.locmem.LocmemTransport",
             "templates": "log",
             "level": "ok",
         },

@@ -24,7 +24,7 @@ def handlers(settings, fake_slack, outbox):
             "deadline": 10,
         },
         "record": {
-            "transport": "taskmanager.notifications.transports.locmem.LocmemTransport",
+            "transport": "taskmanager.notifications.channels.locmem.LocmemTransport",
             "templates": "log",
             "level": "ok",
         },

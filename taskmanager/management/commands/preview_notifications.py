@@ -9,8 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from taskmanager.notifications.config import load_handlers
-from taskmanager.notifications.levels import Level, parse_level
+from taskmanager.notifications.config import load_handlers, parse_level
 from taskmanager.notifications.preview import (
     HandlerPreview,
     PreviewError,
@@ -30,6 +29,7 @@ from taskmanager.notifications.preview import (
     summarise_html,
     write_previews,
 )
+from taskmanager.results import Level
 
 
 class Command(BaseCommand):

@@ -91,7 +91,7 @@ class Command(BaseCommand):
             raise CommandError(f"{failed} deliver{'y' if failed == 1 else 'ies'} still failed.", returncode=1)
 
     def _spool(self, options: dict[str, Any]) -> None:
-        from taskmanager.spooler import spool_resend
+        from taskmanager.execution.uwsgi.spoolfiles import spool_resend
 
         directory = options["spool"]
         if not os.path.isdir(directory):

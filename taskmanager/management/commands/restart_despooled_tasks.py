@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from taskmanager.recovery import recover_tasks
+from taskmanager.execution.uwsgi.recovery import recover_tasks
 
 
 class Command(BaseCommand):

@@ -26,23 +26,16 @@ import datetime
 import os
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from taskmanager import scheduling, spooler
-from taskmanager.conf import settings
+from taskmanager import scheduling
+from taskmanager.execution.running import close_and_notify
+from taskmanager.execution.uwsgi import rides, spoolfiles
 from taskmanager.models import Report, Task
+from taskmanager.runs.interrupted import NOTE_FOREGROUND, NOTE_INTERRUPTED
 
-NOTE_INTERRUPTED = (
-    "[taskmanager] This run was interrupted: the uWSGI spooler running it stopped (killed or restarted) "
-    "before the command ended. Marked failed {by}."
-)
-NOTE_FOREGROUND = (
-    "[taskmanager] This run was interrupted: the process running it in the foreground stopped before "
-    "the command ended. Marked failed by restart_despooled_tasks --foreground."
-)
 BY_COMMAND = "by restart_despooled_tasks"
 BY_SPOOLER = "by the spooler when it started again"
 # A run that started this long before its ride was not started by the spooler for it.
@@ -78,65 +71,13 @@ def interrupted_report(task: Task) -> Report | None:
     return report
 
 
-def _count_lines(path: str) -> int:
-    lines, last = 0, b"\n"
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    return lines + (last != b"\n")
-
-
-def close_interrupted(report: Report, note: str) -> bool:
-    """Close an open report as failed, with ``note`` at the end of its log; notify.
-
-    Returns False when someone else closed it first.
-    """
-    from taskmanager.runner import emit_notifications, logfile_path
-
-    # One transaction: nobody sees the report closed without its note, and a second
-    # closer (the command racing a new spooler) finds it closed and does nothing.
-    with transaction.atomic():
-        now = timezone.now()
-        closed = Report.objects.filter(pk=report.pk, end_datetime__isnull=True).update(
-            end_datetime=now, invocation_result=Report.RESULT_FAILED
-        )
-        if not closed:
-            return False
-        report.refresh_from_db()
-        path = logfile_path(report.task, report, report.invocation_datetime)
-        if os.path.isfile(path):
-            with open(path, "a", encoding="utf-8") as fh:
-                fh.write(f"\n{note}\n")
-            report.logfile = path
-            report.n_log_lines = _count_lines(path)
-            report.log = "\n".join(report.log_tail_lines(settings.N_LINES_IN_REPORT_LOG))
-            if not settings.SAVE_LOGFILE:
-                os.remove(path)
-                report.logfile = ""
-        else:
-            report.log = note
-            report.n_log_lines = 1
-        report.save(update_fields=["logfile", "n_log_lines", "log"])
-        task = report.task
-        if task.last_report == report:
-            Task.objects.filter(pk=task.pk).update(
-                cached_last_invocation_datetime=report.invocation_datetime,
-                cached_last_invocation_result=Report.RESULT_FAILED,
-                cached_last_invocation_n_errors=None,
-                cached_last_invocation_n_warnings=None,
-            )
-    emit_notifications(report)
-    return True
-
-
 def _respool(task: Task, where: str | None, dry_run: bool, why: str) -> Action:
     now = timezone.now()
     ride = task.cached_next_ride if task.cached_next_ride and task.cached_next_ride > now else now
     when = "now" if ride == now else f"at {scheduling.shown(ride)}"
     if dry_run:
         return Action(task, f"would be spooled again, {when}", why)
-    path = spooler.spool(
+    path = rides.spool(
         task,
         ride,
         anchor=task.scheduling or task.cached_next_ride,
@@ -150,7 +91,7 @@ def _respool(task: Task, where: str | None, dry_run: bool, why: str) -> Action:
 
 def _anchor_from(path: str) -> datetime.datetime | None:
     try:
-        anchor = spooler.read_spool_file(path).get("anchor")
+        anchor = spoolfiles.read_spool_file(path).get("anchor")
     except (OSError, ValueError):
         return None
     return parse_datetime(anchor) if anchor else None
@@ -167,14 +108,14 @@ def _recover_started(task: Task, where: str | None, dry_run: bool, by: str) -> A
     detail = "was lost" if not os.path.exists(path) else "was left behind"
     if dry_run:
         return Action(task, "its interrupted run would be marked failed", f"its spool file {detail}")
-    if report is not None and not close_interrupted(report, NOTE_INTERRUPTED.format(by=by)):
+    if report is not None and not close_and_notify(report, NOTE_INTERRUPTED.format(by=by)):
         return Action(task, "left as it is", "closed meanwhile")
     if task.repetition_period:
         anchor = _anchor_from(path) or task.cached_next_ride
-        new = spooler.spool_next_ride(
+        new = rides.spool_next_ride(
             task, replacing=path, after=timezone.now(), anchor=anchor, directory=where
         )
-        spooler.discard_spool_file(path)
+        spoolfiles.discard_spool_file(path)
         if new:
             return Action(
                 task, "interrupted run marked failed; next ride spooled", f"its spool file {detail}"
@@ -183,7 +124,7 @@ def _recover_started(task: Task, where: str | None, dry_run: bool, by: str) -> A
     Task.objects.filter(pk=task.pk, spooler_id=path).update(
         status=Task.STATUS_IDLE, spooler_id="", cached_next_ride=None
     )
-    spooler.discard_spool_file(path)
+    spoolfiles.discard_spool_file(path)
     return Action(task, "interrupted run marked failed; task idle", f"its spool file {detail}")
 
 
@@ -195,7 +136,7 @@ def _settle(task: Task, where: str | None, dry_run: bool) -> Action:
             task, "its next ride would be spooled" if task.repetition_period else "would be idle", why
         )
     path = task.spooler_id
-    new = spooler.spool_next_ride(
+    new = rides.spool_next_ride(
         task, replacing=path, after=timezone.now(), anchor=task.cached_next_ride, directory=where
     )
     if new:
@@ -208,7 +149,7 @@ def _recover_foreground(task: Task, dry_run: bool) -> Action:
         return Action(task, "its run would be marked failed", "started in the foreground")
     report = task.report_set.filter(end_datetime__isnull=True).order_by("-invocation_datetime").first()
     if report is not None:
-        close_interrupted(report, NOTE_FOREGROUND)
+        close_and_notify(report, NOTE_FOREGROUND)
     Task.objects.filter(pk=task.pk, spooler_id="", status=Task.STATUS_STARTED).update(status=Task.STATUS_IDLE)
     return Action(task, "run marked failed; task idle", "started in the foreground")
 
@@ -231,11 +172,11 @@ def recover_tasks(
     left alone unless ``foreground``: nothing here can tell whether their
     process still runs.
     """
-    inside = spooler.has_spooler()
+    inside = spoolfiles.has_spooler()
     if directory is not None:
         ours: list[str] | None = [os.path.realpath(directory)]
     elif inside:
-        ours = [os.path.realpath(path) for path in spooler.spooler_directories()]
+        ours = [os.path.realpath(path) for path in spoolfiles.spooler_directories()]
     else:
         ours = None
     actions = []
@@ -265,14 +206,14 @@ def recover_tasks(
             # Likely mounted elsewhere: spooling it again here would run it twice.
             actions.append(Action(task, "left as it is", f"{folder} does not exist here"))
             continue
-        if spooler.is_running(path):
+        if spoolfiles.is_running(path):
             continue
         where = None if inside and directory is None else directory or folder
         if task.status == Task.STATUS_STARTED:
             actions.append(_recover_started(task, where, dry_run, by))
         elif os.path.exists(path):
             continue  # the spooler will run it, or see that its ride ran
-        elif spooler.ride_ran(task, task.cached_next_ride) or task.status == Task.STATUS_IDLE:
+        elif rides.ride_ran(task, task.cached_next_ride) or task.status == Task.STATUS_IDLE:
             actions.append(_settle(task, where, dry_run))
         else:
             actions.append(_respool(task, where, dry_run, "its spool file was lost"))

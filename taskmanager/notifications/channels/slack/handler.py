@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 import logging
 
+from taskmanager.notifications.channels.slack.payload import (
+    PayloadError,
+    check_payload,
+    fit_payload,
+    parse_payload,
+)
+from taskmanager.notifications.channels.slack.transport import SlackTransport
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.slack_payload import PayloadError, check_payload, fit_payload, parse_payload
-from taskmanager.notifications.transports.slack import SlackTransport
 
 logger = logging.getLogger("taskmanager.notifications")
 

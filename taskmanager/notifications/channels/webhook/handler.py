@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from taskmanager.notifications.channels.webhook.transport import WebhookTransport
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.transports.webhook import WebhookTransport
 
 
 class WebhookNotificationHandler(NotificationHandler):

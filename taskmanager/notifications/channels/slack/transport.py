@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from http.client import HTTPException
 from typing import TYPE_CHECKING, Any
 
+from taskmanager.notifications.channels.slack.payload import PayloadError, prepare_payload
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.slack_payload import PayloadError, prepare_payload
-from taskmanager.notifications.transports.base import Transport
+from taskmanager.notifications.transport import Transport
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient, WebhookClient
@@ -158,7 +158,7 @@ class SlackTransport(Transport):
 
     With ``token`` and ``channel``: ``chat.postMessage`` once per channel. With
     ``webhook_url``: one POST to the incoming webhook. The payload is made to
-    fit Block Kit's limits first (see :mod:`taskmanager.notifications.slack_payload`).
+    fit Block Kit's limits first (see :mod:`taskmanager.notifications.channels.slack.payload`).
     """
 
     template_parts = ("json",)

@@ -14,7 +14,7 @@ from django.core.mail import EmailMultiAlternatives
 
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transports.base import Transport
+from taskmanager.notifications.transport import Transport
 
 #: Subjects longer than this are cut, with an ellipsis: mail clients show about 80
 #: characters, and a 250-character task name should not make a 300-character header.

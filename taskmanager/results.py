@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import enum
 
-from taskmanager.notifications.exceptions import NotificationConfigurationError
-
 
 class Level(enum.IntEnum):
     """A report's level; the integers are 2.x's, which settings may still use."""
@@ -30,7 +28,7 @@ _ALIASES = {"warning": Level.WARNINGS, "error": Level.ERRORS, "failure": Level.F
 
 
 def parse_level(value: object) -> Level:
-    """Turn a settings value (``"errors"``, ``"ERRORS"``, ``20``) into a Level."""
+    """Turn a settings value (``"errors"``, ``"ERRORS"``, ``20``) into a Level; ValueError if none."""
     if isinstance(value, Level):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
@@ -44,11 +42,8 @@ def parse_level(value: object) -> Level:
             return Level[key.upper()]
         if key in _ALIASES:
             return _ALIASES[key]
-    raise NotificationConfigurationError(
-        f"unknown level {value!r}",
-        hint=f"Use one of {', '.join(Level.names())} (or 2.x's 0, 10, 20, 30).",
-        key="level",
-        check_id="taskmanager.E004",
+    raise ValueError(
+        f"unknown level {value!r}: use one of {', '.join(Level.names())} (or 2.x's 0, 10, 20, 30)"
     )
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from taskmanager.notifications.channels.mail.transport import MailTransport, inline_css, one_line
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.transports.mail import MailTransport, inline_css, one_line
 
 
 class MailNotificationHandler(NotificationHandler):

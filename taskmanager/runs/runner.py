@@ -1,15 +1,15 @@
 """Run a task's command in this process and turn the run into a classified report.
 
 The command runs as ``manage.py <name> <arguments>`` would (its own parser,
-2.x's argument syntax) while :mod:`taskmanager.capture` streams all it writes
+2.x's argument syntax) while :mod:`taskmanager.runs.capture` streams all it writes
 to the report's log file. The result:
 
 * ``failed`` when the command raised (``CommandError``, any exception, or
   ``SystemExit`` with a non-zero code); the traceback goes into the log;
 * else ``errors``, ``warnings`` or ``ok`` from the counted lines.
 
-After the report is saved, :meth:`Report.emit_notifications` is called; its
-failures are logged on ``taskmanager.notifications`` and change nothing.
+The caller (:mod:`taskmanager.execution`) sends the notifications once the
+report is saved.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
-import logging
 import os
 import traceback
 from collections.abc import Callable
@@ -31,12 +30,10 @@ from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from taskmanager.arguments import ArgumentsError
-from taskmanager.capture import LogSink, capturing
 from taskmanager.conf import settings
 from taskmanager.extra import collecting_extra
 from taskmanager.models import AppCommand, Report, Task
-
-notifications_logger = logging.getLogger("taskmanager.notifications")
+from taskmanager.runs.capture import LogSink, capturing
 
 # Large enough that a 40 MB log costs a few hundred write calls.
 _FILE_BUFFER = 256 * 1024
@@ -127,8 +124,12 @@ def _notifications_disabled(task: Task) -> bool:
     return not task.notifications_enabled or by_arguments
 
 
-def run_task(task: Task) -> Report:
-    """Run ``task`` now, in this process: create, fill and return its report."""
+def run_task(task: Task, *, on_saved: Callable[[Report], None] | None = None) -> Report:
+    """Run ``task`` now, in this process: create, fill and return its report.
+
+    ``on_saved`` is called with the report once it is stored, also when the run
+    was interrupted (Ctrl-C), before the interruption goes on up.
+    """
     started = timezone.now()
     report = Report.objects.create(task=task, invocation_datetime=started)
     task.status = Task.STATUS_STARTED
@@ -157,8 +158,9 @@ def run_task(task: Task) -> Report:
 
     _refresh_connections()
     _store(report, sink, outcome, path)
-    _record_on_task(task, report)
-    emit_notifications(report)
+    record_on_task(task, report)
+    if on_saved is not None:
+        on_saved(report)
     if outcome.interrupted is not None:
         raise outcome.interrupted
     return report
@@ -190,7 +192,7 @@ def _store(report: Report, sink: LogSink, outcome: Outcome, path: str) -> None:
     report.save()
 
 
-def _record_on_task(task: Task, report: Report) -> None:
+def record_on_task(task: Task, report: Report) -> None:
     task.status = Task.STATUS_IDLE
     task.cached_last_invocation_datetime = report.invocation_datetime
     task.cached_last_invocation_result = report.invocation_result
@@ -206,13 +208,3 @@ def _record_on_task(task: Task, report: Report) -> None:
             "cached_last_invocation_n_warnings",
         ]
     )
-
-
-def emit_notifications(report: Report) -> None:
-    """Notify, never letting a notification problem change the run's outcome."""
-    try:
-        report.emit_notifications()
-    except Exception:
-        notifications_logger.exception(
-            "Notifications for report %s of task %r failed", report.pk, report.task.name
-        )

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transports.base import Transport
+from taskmanager.notifications.transport import Transport
 
 #: How much of an error response's body a DeliveryError quotes.
 BODY_EXCERPT = 200

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from taskmanager.notifications.levels import Level
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transports.base import Transport
+from taskmanager.notifications.transport import Transport
+from taskmanager.results import Level
 
 _LOG_LEVELS = {Level.OK: logging.INFO, Level.WARNINGS: logging.WARNING}
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transports.base import Transport
+from taskmanager.notifications.transport import Transport
 
 #: Every message sent by any LocmemTransport, in order; tests clear it.
 outbox: list[Message] = []
 
 
 class LocmemTransport(Transport):
-    """Appends each message to ``taskmanager.notifications.transports.locmem.outbox``.
+    """Appends each message to ``taskmanager.notifications.channels.locmem.outbox``.
 
     ``template_parts`` defaults to ``("txt",)``; pass ``parts`` to test other
     template folders (``"parts": ["subject.txt", "txt", "html"]``).

@@ -1,0 +1,11 @@
+"""The execution backend in use."""
+
+from __future__ import annotations
+
+from taskmanager.execution.backend import Backend
+from taskmanager.execution.uwsgi.backend import UwsgiBackend
+
+
+def get_backend() -> Backend:
+    """The backend tasks are launched on (uWSGI's spooler, or this process without one)."""
+    return UwsgiBackend()

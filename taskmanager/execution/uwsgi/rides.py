@@ -1,0 +1,200 @@
+"""A task's rides on uWSGI's spooler: spool, launch, stop, and the next ride after a run.
+
+Which spool file a task waits for is ``Task.spooler_id``; a job runs only when
+its file is still the task's (or the task's launch is still being recorded), so
+stopping a task, launching it again or a recovery makes older files harmless.
+Every change of that state is a conditional update, safe with several web
+workers and spooler processes at once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+
+from django.utils import timezone
+
+from taskmanager import scheduling
+from taskmanager.execution.backend import LaunchError
+from taskmanager.execution.running import run_and_notify
+from taskmanager.execution.uwsgi.spoolfiles import (
+    JOB_TASK,
+    discard_spool_file,
+    has_spooler,
+    is_running,
+    spool_job,
+    spooler_directories,
+)
+from taskmanager.models import Report, Task
+
+logger = logging.getLogger("taskmanager.spooler")
+
+
+def spool(
+    task: Task,
+    at: datetime.datetime | None = None,
+    *,
+    anchor: datetime.datetime | None = None,
+    directory: str | None = None,
+    replacing: str | None = None,
+) -> str | None:
+    """Spool a run of ``task`` at ``at`` (now when None or past); returns the spool file's path.
+
+    The task becomes ``scheduled`` (or ``spooled`` when due now) with
+    ``cached_next_ride`` set. ``anchor`` is the start of a repeating task's
+    grid (default: its scheduling, else this ride). With ``replacing``, only a
+    task still waiting for that spool file is spooled (None is returned when
+    someone else changed it meanwhile).
+    """
+    now = timezone.now()
+    ride = scheduling.first_ride(at, now)
+    status = Task.STATUS_SCHEDULED if ride > now else Task.STATUS_SPOOLED
+    current = Task.objects.filter(pk=task.pk)
+    if replacing is not None:
+        current = current.filter(spooler_id=replacing)
+    # spooler_id "" while the file is written: a job that starts before the
+    # path is recorded claims the task itself (see _claim).
+    if not current.update(status=status, spooler_id="", cached_next_ride=ride):
+        return None
+    args = {
+        "job": JOB_TASK,
+        "task": str(task.pk),
+        "ride": ride.isoformat(),
+        "anchor": (anchor or task.scheduling or ride).isoformat(),
+    }
+    try:
+        path = spool_job(args, at=scheduling.spool_at(ride, now), directory=directory)
+    except Exception:
+        Task.objects.filter(pk=task.pk, spooler_id="", status=status).update(
+            status=Task.STATUS_IDLE, cached_next_ride=None
+        )
+        raise
+    # Unless stopped meanwhile, or the job already claimed it.
+    Task.objects.filter(pk=task.pk, spooler_id="", status=status).update(spooler_id=path)
+    task.status, task.spooler_id, task.cached_next_ride = status, path, ride
+    return path
+
+
+def launch(task: Task) -> Report | None:
+    """Launch ``task``: on the spooler when there is one, else now in this process.
+
+    On the spooler the task runs at its scheduling when that is ahead, else at
+    once, then every repetition period; any ride it was waiting for is
+    replaced. Returns the report when the task ran here, None when spooled.
+    """
+    task.refresh_from_db(fields=["status", "spooler_id"])
+    if task.status == Task.STATUS_STARTED:
+        raise LaunchError(
+            f'Task "{task.name}" is running. Wait for its report, or stop it first if its run was '
+            "interrupted (restart_despooled_tasks closes such runs)."
+        )
+    now = timezone.now()
+    ride = scheduling.first_ride(task.scheduling, now)
+    if not has_spooler():
+        if ride > now:
+            raise LaunchError(
+                f'Task "{task.name}" is scheduled for {scheduling.shown(ride)}: '
+                "scheduled and repeating tasks run on uWSGI's spooler, and this process has none "
+                "(see the docs' page on uWSGI). Clear its scheduling to run it now, here."
+            )
+        if task.repetition_period:
+            logger.warning("Task %s repeats, but without a uWSGI spooler it runs once, now.", task.pk)
+        return exec_command_task(task)
+    discard_spool_file(task.spooler_id)
+    spool(task, ride, anchor=task.scheduling or ride)
+    return None
+
+
+def stop(task: Task) -> None:
+    """Cancel what ``task`` waits for: its spool file is deleted and the task is idle.
+
+    A run in progress goes on to its report (a command cannot be stopped
+    halfway safely) and the task is not spooled again after it.
+    """
+    task.refresh_from_db(fields=["status", "spooler_id"])
+    path = task.spooler_id
+    running = task.status == Task.STATUS_STARTED and bool(path) and is_running(path)
+    status = Task.STATUS_STARTED if running else Task.STATUS_IDLE
+    Task.objects.filter(pk=task.pk).update(status=status, spooler_id="", cached_next_ride=None)
+    discard_spool_file(path)
+    task.status, task.spooler_id, task.cached_next_ride = status, "", None
+
+
+def exec_command_task(task: Task) -> Report:
+    """Run ``task`` now, in this process, notify, and return its report.
+
+    See :mod:`taskmanager.runs.runner` for what is captured and how the run is
+    classified. The spooler calls it for spooled rides; a task that waits for a
+    ride keeps waiting for it after a run from elsewhere (``runtask``).
+    """
+    report = run_and_notify(task)
+    waiting_status(task)
+    return report
+
+
+def waiting_status(task: Task) -> None:
+    """After a run outside the spooler (runtask), show again the ride the task still waits for."""
+    task.refresh_from_db(fields=["spooler_id", "cached_next_ride"])
+    if not task.spooler_id:
+        return
+    ride = task.cached_next_ride
+    status = Task.STATUS_SCHEDULED if ride and ride > timezone.now() else Task.STATUS_SPOOLED
+    Task.objects.filter(pk=task.pk, spooler_id=task.spooler_id, status=Task.STATUS_IDLE).update(status=status)
+
+
+def ride_ran(task: Task, ride: datetime.datetime | None) -> bool:
+    """Whether a run started at or after ``ride``: a ride is due once, and that run covered it."""
+    last = task.cached_last_invocation_datetime
+    return last is not None and ride is not None and last >= ride
+
+
+def spool_next_ride(
+    task: Task,
+    *,
+    replacing: str,
+    after: datetime.datetime,
+    anchor: datetime.datetime | None,
+    directory: str | None = None,
+) -> str | None:
+    """After a ride: spool the next one of a repeating task, else make it idle.
+
+    Only while the task still waits for ``replacing`` (not stopped, not
+    launched again meanwhile). Returns the new spool file's path, if any.
+    Outside uWSGI the file goes to ``directory``, by default that of ``replacing``.
+    """
+    task.refresh_from_db()
+    if task.spooler_id != replacing:
+        return None
+    if not task.repetition_period:
+        Task.objects.filter(pk=task.pk, spooler_id=replacing).update(
+            status=Task.STATUS_IDLE, spooler_id="", cached_next_ride=None
+        )
+        return None
+    anchor = task.scheduling or anchor or after
+    ride = task.get_next_ride(after=after, anchor=anchor)
+    if directory is None and not has_spooler():
+        directory = os.path.dirname(replacing)
+    return spool(task, ride, anchor=anchor, directory=directory, replacing=replacing)
+
+
+def _own_path(name: str) -> str:
+    for directory in spooler_directories():
+        if os.path.exists(os.path.join(directory, name)):
+            return os.path.join(directory, name)
+    return os.path.join(os.getcwd(), name)
+
+
+def claim(task_id: int, name: str) -> bool:
+    """Whether the task still waits for this file (not stopped, not spooled anew meanwhile).
+
+    A job can start before its launch recorded the file's path: it records it.
+    Tried first: a launch only ever goes from "" to the path, so once the
+    update finds no "" the path is there, unless the task was stopped.
+    """
+    being_recorded = Task.objects.filter(
+        pk=task_id, spooler_id="", status__in=(Task.STATUS_SPOOLED, Task.STATUS_SCHEDULED)
+    )
+    if being_recorded.update(spooler_id=_own_path(name)):
+        return True
+    return Task.objects.filter(pk=task_id, spooler_id__endswith=f"/{name}").exists()
