@@ -1,4 +1,4 @@
-"""The uWSGI backend (:mod:`.backend`) and its parts, each importing only those above it here:
+"""The uWSGI backend (:mod:`.backend`) and its parts, each importing only those listed before it:
 
 * :mod:`.spoolfiles`: uWSGI's spool files and spooler, no database (loads before Django is set up);
 * :mod:`.rides`: a task's rides: spool, launch, stop, claim, the next ride after a run;

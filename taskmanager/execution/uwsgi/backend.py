@@ -27,5 +27,7 @@ class UwsgiBackend(Backend):
         rides.stop(task)
 
     def recover(self, *, dry_run: bool = False, foreground: bool = False) -> list[str]:
-        actions = recovery.recover_tasks(directory=self.spool_directory, dry_run=dry_run, foreground=foreground)
+        actions = recovery.recover_tasks(
+            directory=self.spool_directory, dry_run=dry_run, foreground=foreground
+        )
         return [str(action) for action in actions]
