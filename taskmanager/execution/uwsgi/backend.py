@@ -13,8 +13,9 @@ class UwsgiBackend(Backend):
     ``spool_directory`` is a spool directory as seen from this process (a
     management command's ``--spooler-dir``): launches write their spool files
     there, also outside uWSGI, and recovery looks only at the tasks spooled
-    into it. By default each process spools through uWSGI, and recovery looks
-    at every task's own spool directory.
+    into it, spooling there those that have no spool file at all. By default
+    launches spool through uWSGI, and recovery looks at each task's own spool
+    directory (:func:`~taskmanager.execution.uwsgi.recovery.recover_tasks`).
     """
 
     def __init__(self, spool_directory: str | None = None) -> None:

@@ -33,16 +33,16 @@ def _parse_moment(value: str | None) -> datetime.datetime | None:
 def run_task_job(args: dict[str, Any]) -> Report | None:
     """Run the ride of a spool file, then spool the task's next ride; returns the report if it ran.
 
-    A ride is never run twice, nor a run that was cut short started over. When
-    the file is still the task's (``Task.spooler_id``) and
+    When the file is still the one the task waits for (``Task.spooler_id``) and
 
     * its ride already ran (the spooler stopped after the run, before letting
-      go of the file): the next ride is spooled, nothing is run;
-    * its run began and never ended (the spooler died in it): the run is closed
-      as failed and notified, then the next ride is spooled;
+      go of the file): nothing runs, the next ride is spooled;
+    * its run began and never ended (the spooler died in it): the run is
+      closed as failed and notified, never started over; the next ride is spooled.
 
-    otherwise the ride runs only if the file is still the task's (:func:`claim`):
-    a stopped task, or one launched again since, does not run.
+    Otherwise the ride runs if the task still waits for this file
+    (:func:`~taskmanager.execution.uwsgi.rides.claim`: a stopped task, or one
+    launched again since, does not), then the next ride is spooled.
     """
     name = os.path.basename(str(args["spooler_task_name"]))
     ride = _parse_moment(args.get("ride")) or timezone.now()
@@ -53,11 +53,13 @@ def run_task_job(args: dict[str, Any]) -> Report | None:
         return None
     ours = task.spooler_id.endswith(f"/{name}")
     if ours and task.status != Task.STATUS_STARTED and ride_ran(task, ride):
+        # Run already, by this very file.
         spool_next_ride(task, replacing=task.spooler_id, after=max(timezone.now(), ride), anchor=anchor)
         return None
     if ours and task.status == Task.STATUS_STARTED:
         report = recovery.interrupted_report(task)
         if report is not None:
+            # This file's run began before and never ended: its spooler died.
             recovery.close_cut_short(report, by=recovery.BY_SPOOLER)
             spool_next_ride(task, replacing=task.spooler_id, after=timezone.now(), anchor=anchor)
             return None
