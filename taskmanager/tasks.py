@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from taskmanager.execution.uwsgi.rides import exec_command_task
+from taskmanager.execution.running import exec_command_task
 
 __all__ = ["exec_command_task"]

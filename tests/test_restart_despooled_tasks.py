@@ -46,3 +46,16 @@ def test_it_prints_one_line_per_task_it_recovers(tmp_path: Path) -> None:
 def test_a_spooler_dir_that_is_not_a_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="is not a directory here"):
         run("--spooler-dir", str(tmp_path / "missing"))
+
+
+def test_a_spooler_dir_takes_in_the_tasks_that_have_no_spool_file(tmp_path: Path) -> None:
+    task = make_task(status=Task.STATUS_SPOOLED)  # its launch died before writing a file
+    assert run("--foreground", "--dry-run") == (
+        f'task {task.pk} "nightly": left as it is (it has no spool file (see --spooler-dir))\n'
+    )
+    assert run("--spooler-dir", str(tmp_path)) == (
+        f'task {task.pk} "nightly": spooled again, now (it had no spool file)\n'
+    )
+    [path] = tmp_path.glob("uwsgi_spoolfile_on_*")
+    task.refresh_from_db()
+    assert task.spooler_id == str(path)

@@ -7,5 +7,5 @@ from taskmanager.execution.uwsgi.backend import UwsgiBackend
 
 
 def get_backend() -> Backend:
-    """The backend tasks are launched on (uWSGI's spooler, or this process without one)."""
+    """The backend tasks are launched on: uWSGI's spooler when this process has one, else this process."""
     return UwsgiBackend()

@@ -1,8 +1,16 @@
-"""Run a task here and tell the team: the runs layer's report, then its notifications."""
+"""Run a task here and tell the team: the runs layer's report, then its notifications.
+
+What every backend uses to run a task in its own process (uWSGI's spooler, the
+calling process) and to close a run that was cut short. Notifications go out
+after the report is saved, and a notification problem never changes the run's
+outcome: it is logged on ``taskmanager.notifications``.
+"""
 
 from __future__ import annotations
 
 import logging
+
+from django.utils import timezone
 
 from taskmanager.models import Report, Task
 from taskmanager.runs.interrupted import close_interrupted
@@ -24,6 +32,29 @@ def notify(report: Report) -> None:
 def run_and_notify(task: Task) -> Report:
     """Run ``task`` now, in this process; its report is saved, then notified."""
     return run_task(task, on_saved=notify)
+
+
+def exec_command_task(task: Task) -> Report:
+    """Run ``task`` now, in this process, notify, and return its report.
+
+    What every run goes through: ``runtask``, a launch without a spooler, the
+    spooler's jobs. See :mod:`taskmanager.runs.runner` for what is captured and
+    how the run is classified. A task that waits for a ride keeps waiting for
+    it after a run from elsewhere (``runtask``): its status shows the ride again.
+    """
+    report = run_and_notify(task)
+    show_waiting_ride(task)
+    return report
+
+
+def show_waiting_ride(task: Task) -> None:
+    """After a run, show again the ride the task still waits for (the runner left it idle)."""
+    task.refresh_from_db(fields=["spooler_id", "cached_next_ride"])
+    if not task.spooler_id:
+        return
+    ride = task.cached_next_ride
+    status = Task.STATUS_SCHEDULED if ride and ride > timezone.now() else Task.STATUS_SPOOLED
+    Task.objects.filter(pk=task.pk, spooler_id=task.spooler_id, status=Task.STATUS_IDLE).update(status=status)
 
 
 def close_and_notify(report: Report, note: str) -> bool:

@@ -1,4 +1,11 @@
-"""The jobs of our spool files, as the spooler runs them: a task's ride, or a resend."""
+"""The jobs of our spool files, as the spooler runs them: a task's ride, or a resend.
+
+:mod:`taskmanager.spooler` hands each of our spool files to one of these, with
+the file's arguments and its name (``spooler_task_name``). uWSGI deletes the
+file once the job returns, and runs it again if its spooler died first: a job
+must be safe to run twice, so a task's job first looks at what the task says
+before running anything (see :func:`run_task_job`).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +17,11 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from taskmanager.execution.running import close_and_notify
+from taskmanager.execution.running import exec_command_task
 from taskmanager.execution.uwsgi import recovery
-from taskmanager.execution.uwsgi.rides import claim, exec_command_task, ride_ran, spool_next_ride
+from taskmanager.execution.uwsgi.rides import claim, ride_ran, spool_next_ride
 from taskmanager.models import Report, Task
 from taskmanager.notifications.resend import resend, resendable
-from taskmanager.runs.interrupted import NOTE_INTERRUPTED
 
 logger = logging.getLogger("taskmanager.spooler")
 
@@ -25,7 +31,19 @@ def _parse_moment(value: str | None) -> datetime.datetime | None:
 
 
 def run_task_job(args: dict[str, Any]) -> Report | None:
-    """Run the task of a spool file, then spool its next ride; returns the report if it ran."""
+    """Run the ride of a spool file, then spool the task's next ride; returns the report if it ran.
+
+    When the file is still the one the task waits for (``Task.spooler_id``) and
+
+    * its ride already ran (the spooler stopped after the run, before letting
+      go of the file): nothing runs, the next ride is spooled;
+    * its run began and never ended (the spooler died in it): the run is
+      closed as failed and notified, never started over; the next ride is spooled.
+
+    Otherwise the ride runs if the task still waits for this file
+    (:func:`~taskmanager.execution.uwsgi.rides.claim`: a stopped task, or one
+    launched again since, does not), then the next ride is spooled.
+    """
     name = os.path.basename(str(args["spooler_task_name"]))
     ride = _parse_moment(args.get("ride")) or timezone.now()
     anchor = _parse_moment(args.get("anchor"))
@@ -35,15 +53,14 @@ def run_task_job(args: dict[str, Any]) -> Report | None:
         return None
     ours = task.spooler_id.endswith(f"/{name}")
     if ours and task.status != Task.STATUS_STARTED and ride_ran(task, ride):
-        # Run already, by this very file: its spooler stopped after the run but
-        # before letting go of the file (sending notifications, say).
+        # Run already, by this very file.
         spool_next_ride(task, replacing=task.spooler_id, after=max(timezone.now(), ride), anchor=anchor)
         return None
     if ours and task.status == Task.STATUS_STARTED:
         report = recovery.interrupted_report(task)
         if report is not None:
             # This file's run began before and never ended: its spooler died.
-            close_and_notify(report, NOTE_INTERRUPTED.format(by=recovery.BY_SPOOLER))
+            recovery.close_cut_short(report, by=recovery.BY_SPOOLER)
             spool_next_ride(task, replacing=task.spooler_id, after=timezone.now(), anchor=anchor)
             return None
     if not claim(task.pk, name):
@@ -57,6 +74,7 @@ def run_task_job(args: dict[str, Any]) -> Report | None:
 
 
 def run_resend_job(args: dict[str, Any]) -> None:
+    """Resend the failed deliveries matching the file's filters (``resend_notifications --spool``)."""
     report = int(args["report"]) if args.get("report") else None
     deliveries = resendable(
         report=report, handler=args.get("handler") or None, since=_parse_moment(args.get("since"))

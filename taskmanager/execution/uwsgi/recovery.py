@@ -14,10 +14,14 @@ container, an out-of-memory kill):
   a command that was halfway through sending invoices should not start over
   unasked.
 
-:func:`recover_tasks` does both; ``manage.py restart_despooled_tasks`` and each
-spooler process at its start (see :mod:`taskmanager.spooler`) call it. Every
+:func:`recover_tasks` does both; ``manage.py restart_despooled_tasks`` (through
+:meth:`UwsgiBackend.recover <taskmanager.execution.uwsgi.backend.UwsgiBackend.recover>`)
+and each spooler process at its start (see :mod:`taskmanager.spooler`) call it.
+A job whose file comes back after its spooler died in the run closes that run
+the same way (:func:`interrupted_report`, :func:`close_cut_short`). Every
 change is conditional on the state it was decided from, so several spoolers
-starting together, or a command run meanwhile, do each thing once.
+starting together, or a command run meanwhile, do each thing once; the next
+ride is always spooled by :func:`taskmanager.execution.uwsgi.rides.spool_next_ride`.
 """
 
 from __future__ import annotations
@@ -56,13 +60,17 @@ class Action:
         )
 
 
+def _last_open_report(task: Task) -> Report | None:
+    return task.report_set.filter(end_datetime__isnull=True).order_by("-invocation_datetime", "-id").first()
+
+
 def interrupted_report(task: Task) -> Report | None:
     """The task's report left open by a spooled run that died, if there is one.
 
     A report that began before the ride the task waits for belongs to a run
     started by hand (runtask) while the ride waited; that run may well be going on.
     """
-    report = task.report_set.filter(end_datetime__isnull=True).order_by("-invocation_datetime", "-id").first()
+    report = _last_open_report(task)
     if report is None:
         return None
     ride = task.cached_next_ride
@@ -71,9 +79,19 @@ def interrupted_report(task: Task) -> Report | None:
     return report
 
 
+def close_cut_short(report: Report, by: str) -> bool:
+    """Close a run its spooler died in: failed, notified, its note saying ``by`` whom.
+
+    False when someone else closed it first (then they go on with the task).
+    """
+    return close_and_notify(report, NOTE_INTERRUPTED.format(by=by))
+
+
 def _respool(task: Task, where: str | None, dry_run: bool, why: str) -> Action:
+    """Spool again the ride a task waits for, into ``where`` (None: through uWSGI)."""
     now = timezone.now()
-    ride = task.cached_next_ride if task.cached_next_ride and task.cached_next_ride > now else now
+    # The ride it waited for when still ahead, else now: that ride was missed.
+    ride = scheduling.first_ride(task.cached_next_ride, now)
     when = "now" if ride == now else f"at {scheduling.shown(ride)}"
     if dry_run:
         return Action(task, f"would be spooled again, {when}", why)
@@ -90,6 +108,7 @@ def _respool(task: Task, where: str | None, dry_run: bool, why: str) -> Action:
 
 
 def _anchor_from(path: str) -> datetime.datetime | None:
+    """The grid's anchor a spool file carries, if the file is still there and readable."""
     try:
         anchor = spoolfiles.read_spool_file(path).get("anchor")
     except (OSError, ValueError):
@@ -98,9 +117,10 @@ def _anchor_from(path: str) -> datetime.datetime | None:
 
 
 def _recover_started(task: Task, where: str | None, dry_run: bool, by: str) -> Action:
+    """A task still ``started`` whose spool file no spooler runs: its run died with its spooler."""
     path = task.spooler_id
     report = interrupted_report(task)
-    if report is None and task.report_set.filter(end_datetime__isnull=True).exists():
+    if report is None and _last_open_report(task) is not None:
         # Started by hand (runtask) while its ride waited; that run may well go on.
         if os.path.exists(path):
             return Action(task, "left as it is", "a run started by hand is going on")
@@ -108,24 +128,18 @@ def _recover_started(task: Task, where: str | None, dry_run: bool, by: str) -> A
     detail = "was lost" if not os.path.exists(path) else "was left behind"
     if dry_run:
         return Action(task, "its interrupted run would be marked failed", f"its spool file {detail}")
-    if report is not None and not close_and_notify(report, NOTE_INTERRUPTED.format(by=by)):
+    if report is not None and not close_cut_short(report, by):
         return Action(task, "left as it is", "closed meanwhile")
-    if task.repetition_period:
-        anchor = _anchor_from(path) or task.cached_next_ride
-        new = rides.spool_next_ride(
-            task, replacing=path, after=timezone.now(), anchor=anchor, directory=where
-        )
-        spoolfiles.discard_spool_file(path)
-        if new:
-            return Action(
-                task, "interrupted run marked failed; next ride spooled", f"its spool file {detail}"
-            )
-        return Action(task, "interrupted run marked failed", "changed meanwhile")
-    Task.objects.filter(pk=task.pk, spooler_id=path).update(
-        status=Task.STATUS_IDLE, spooler_id="", cached_next_ride=None
-    )
+    repeats = bool(task.repetition_period)
+    anchor = _anchor_from(path) or task.cached_next_ride
+    new = rides.spool_next_ride(task, replacing=path, after=timezone.now(), anchor=anchor, directory=where)
+    # Never run again: a command halfway through its work should not start over unasked.
     spoolfiles.discard_spool_file(path)
-    return Action(task, "interrupted run marked failed; task idle", f"its spool file {detail}")
+    if not repeats:
+        return Action(task, "interrupted run marked failed; task idle", f"its spool file {detail}")
+    if new:
+        return Action(task, "interrupted run marked failed; next ride spooled", f"its spool file {detail}")
+    return Action(task, "interrupted run marked failed", "changed meanwhile")
 
 
 def _settle(task: Task, where: str | None, dry_run: bool) -> Action:
@@ -145,9 +159,10 @@ def _settle(task: Task, where: str | None, dry_run: bool) -> Action:
 
 
 def _recover_foreground(task: Task, dry_run: bool) -> Action:
+    """A task ``started`` by a run in the foreground (no spool file); only with ``--foreground``."""
     if dry_run:
         return Action(task, "its run would be marked failed", "started in the foreground")
-    report = task.report_set.filter(end_datetime__isnull=True).order_by("-invocation_datetime").first()
+    report = _last_open_report(task)
     if report is not None:
         close_and_notify(report, NOTE_FOREGROUND)
     Task.objects.filter(pk=task.pk, spooler_id="", status=Task.STATUS_STARTED).update(status=Task.STATUS_IDLE)

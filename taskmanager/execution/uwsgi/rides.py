@@ -1,10 +1,22 @@
-"""A task's rides on uWSGI's spooler: spool, launch, stop, and the next ride after a run.
+"""A task's rides on uWSGI's spooler: spool one, launch, stop, and the next ride after a run.
 
-Which spool file a task waits for is ``Task.spooler_id``; a job runs only when
-its file is still the task's (or the task's launch is still being recorded), so
-stopping a task, launching it again or a recovery makes older files harmless.
-Every change of that state is a conditional update, safe with several web
-workers and spooler processes at once.
+A ride is one run of a task at a given moment, waiting in a spool file until
+it is due. The rules every function here keeps:
+
+* ``Task.spooler_id`` is the spool file the task waits for. A job runs only
+  while its file is still the task's (:func:`claim`), so stopping a task,
+  launching it again or a recovery makes older files harmless;
+* several web workers and spooler processes change a task's ``status``,
+  ``spooler_id`` and ``cached_next_ride`` at once: what the spooler and a
+  recovery change is a conditional update on the state it was decided from
+  (``filter(spooler_id=seen).update(...)``); a launch or a stop, asked for by
+  someone, wins over it;
+* while :func:`spool` writes a file the task's ``spooler_id`` is "": a job that
+  starts before the path is recorded records it itself (:func:`claim`);
+* a ride is due once: a run that started at or after it covered it
+  (:func:`ride_ran`); missed rides are not replayed (:mod:`taskmanager.scheduling`);
+* a repeating task's next ride is spooled by :func:`spool_next_ride` only,
+  after a run, a run cut short, or a ride found already run.
 """
 
 from __future__ import annotations
@@ -17,7 +29,7 @@ from django.utils import timezone
 
 from taskmanager import scheduling
 from taskmanager.execution.backend import LaunchError
-from taskmanager.execution.running import run_and_notify
+from taskmanager.execution.running import exec_command_task
 from taskmanager.execution.uwsgi.spoolfiles import (
     JOB_TASK,
     discard_spool_file,
@@ -54,7 +66,7 @@ def spool(
     if replacing is not None:
         current = current.filter(spooler_id=replacing)
     # spooler_id "" while the file is written: a job that starts before the
-    # path is recorded claims the task itself (see _claim).
+    # path is recorded claims the task itself (see claim).
     if not current.update(status=status, spooler_id="", cached_next_ride=ride):
         return None
     args = {
@@ -76,12 +88,14 @@ def spool(
     return path
 
 
-def launch(task: Task) -> Report | None:
+def launch(task: Task, *, directory: str | None = None) -> Report | None:
     """Launch ``task``: on the spooler when there is one, else now in this process.
 
     On the spooler the task runs at its scheduling when that is ahead, else at
     once, then every repetition period; any ride it was waiting for is
-    replaced. Returns the report when the task ran here, None when spooled.
+    replaced. With ``directory`` (a spool directory as seen from here) the
+    spool file is written there, also outside uWSGI. Returns the report when
+    the task ran here, None when spooled.
     """
     task.refresh_from_db(fields=["status", "spooler_id"])
     if task.status == Task.STATUS_STARTED:
@@ -91,7 +105,7 @@ def launch(task: Task) -> Report | None:
         )
     now = timezone.now()
     ride = scheduling.first_ride(task.scheduling, now)
-    if not has_spooler():
+    if directory is None and not has_spooler():
         if ride > now:
             raise LaunchError(
                 f'Task "{task.name}" is scheduled for {scheduling.shown(ride)}: '
@@ -102,7 +116,7 @@ def launch(task: Task) -> Report | None:
             logger.warning("Task %s repeats, but without a uWSGI spooler it runs once, now.", task.pk)
         return exec_command_task(task)
     discard_spool_file(task.spooler_id)
-    spool(task, ride, anchor=task.scheduling or ride)
+    spool(task, ride, anchor=task.scheduling or ride, directory=directory)
     return None
 
 
@@ -119,28 +133,6 @@ def stop(task: Task) -> None:
     Task.objects.filter(pk=task.pk).update(status=status, spooler_id="", cached_next_ride=None)
     discard_spool_file(path)
     task.status, task.spooler_id, task.cached_next_ride = status, "", None
-
-
-def exec_command_task(task: Task) -> Report:
-    """Run ``task`` now, in this process, notify, and return its report.
-
-    See :mod:`taskmanager.runs.runner` for what is captured and how the run is
-    classified. The spooler calls it for spooled rides; a task that waits for a
-    ride keeps waiting for it after a run from elsewhere (``runtask``).
-    """
-    report = run_and_notify(task)
-    waiting_status(task)
-    return report
-
-
-def waiting_status(task: Task) -> None:
-    """After a run outside the spooler (runtask), show again the ride the task still waits for."""
-    task.refresh_from_db(fields=["spooler_id", "cached_next_ride"])
-    if not task.spooler_id:
-        return
-    ride = task.cached_next_ride
-    status = Task.STATUS_SCHEDULED if ride and ride > timezone.now() else Task.STATUS_SPOOLED
-    Task.objects.filter(pk=task.pk, spooler_id=task.spooler_id, status=Task.STATUS_IDLE).update(status=status)
 
 
 def ride_ran(task: Task, ride: datetime.datetime | None) -> bool:
@@ -179,6 +171,7 @@ def spool_next_ride(
 
 
 def _own_path(name: str) -> str:
+    """Spool file ``name``'s path: in one of this instance's spool directories, else where the job runs."""
     for directory in spooler_directories():
         if os.path.exists(os.path.join(directory, name)):
             return os.path.join(directory, name)

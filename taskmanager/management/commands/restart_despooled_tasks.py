@@ -7,7 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from taskmanager.execution.uwsgi.recovery import recover_tasks
+from taskmanager.execution.backend import Backend
+from taskmanager.execution.current import get_backend
+from taskmanager.execution.uwsgi.backend import UwsgiBackend
 
 
 class Command(BaseCommand):
@@ -42,10 +44,10 @@ class Command(BaseCommand):
         directory = options["spooler_dir"]
         if directory is not None and not os.path.isdir(directory):
             raise CommandError(f"--spooler-dir: {directory} is not a directory here.")
-        actions = recover_tasks(
-            directory=directory, dry_run=options["dry_run"], foreground=options["foreground"]
-        )
-        if not actions:
+        # A spool directory names the uWSGI backend serving it.
+        backend: Backend = get_backend() if directory is None else UwsgiBackend(spool_directory=directory)
+        lines = backend.recover(dry_run=options["dry_run"], foreground=options["foreground"])
+        if not lines:
             self.stdout.write("No task needs recovering.")
-        for action in actions:
-            self.stdout.write(str(action))
+        for line in lines:
+            self.stdout.write(line)

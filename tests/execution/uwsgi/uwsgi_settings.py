@@ -1,4 +1,4 @@
-"""Settings of the uWSGI instances that tests/uwsgi_support.py starts.
+"""Settings of the uWSGI instances that tests/execution/uwsgi/uwsgi_support.py starts.
 
 The database file and the media folder come from the environment as for
 tests/settings_filedb.py; the notification handlers from ``TASKMANAGER_TEST_HANDLERS`` (JSON).

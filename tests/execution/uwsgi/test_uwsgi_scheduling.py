@@ -18,7 +18,14 @@ from django.utils import timezone
 
 from taskmanager.execution.uwsgi import spoolfiles
 from taskmanager.models import AppCommand, Report, Task
-from tests.uwsgi_support import ALIAS, AdminClient, UwsgiServer, at_least, running_uwsgi, uwsgi_database
+from tests.execution.uwsgi.uwsgi_support import (
+    ALIAS,
+    AdminClient,
+    UwsgiServer,
+    at_least,
+    running_uwsgi,
+    uwsgi_database,
+)
 
 pytestmark = pytest.mark.uwsgi
 

@@ -1,41 +1,27 @@
 """The uWSGI backend's recovery: lost spool files are spooled again, runs a dead spooler left open closed.
 
 Outside uWSGI, as ``restart_despooled_tasks`` runs: spool files are written into
-the task's spool directory. tests/test_uwsgi_recovery.py does it with a real uWSGI.
+the task's spool directory. tests/execution/uwsgi/test_uwsgi_recovery.py does it with a real uWSGI.
 """
 
 import datetime
 import os
-import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from taskmanager.execution.running import close_and_notify
 from taskmanager.execution.uwsgi import rides, spoolfiles
 from taskmanager.execution.uwsgi.recovery import recover_tasks
-from taskmanager.models import AppCommand, Report, Task
+from taskmanager.models import Report, Task
 from taskmanager.notifications.channels import locmem
 from taskmanager.runs.runner import logfile_path
+from tests.execution.factories import make_task as make_sample_task
+from tests.execution.uwsgi.spooling import spool_files
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
-
-
-@pytest.fixture
-def spool_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "spool"
-    path.mkdir()
-    return path
 
 
 @pytest.fixture
@@ -52,8 +38,7 @@ def outbox(settings: Any) -> Iterator[list[Any]]:
 
 
 def make_task(**fields: Any) -> Task:
-    app_command, _ = AppCommand.objects.get_or_create(app_name="tests.sampleapp", name="ends_ok")
-    return Task.objects.create(name="nightly", command=app_command, **fields)
+    return make_sample_task(name="nightly", **fields)
 
 
 def spooled(task: Task, spool_dir: Path, at: datetime.datetime | None = None, **options: Any) -> str:
@@ -79,33 +64,6 @@ def cut_short(task: Task) -> Report:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     Path(path).write_text("importing rows\nWARNING row 3 is empty\n")
     return report
-
-
-def spool_files(directory: Path) -> list[Path]:
-    return sorted(directory.glob("uwsgi_spoolfile_on_*"))
-
-
-@pytest.fixture
-def locked() -> Iterator[Any]:
-    holders: list[subprocess.Popen[str]] = []
-
-    def lock(path: str) -> None:
-        code = (
-            "import fcntl, os, sys, time\n"
-            "fd = os.open(sys.argv[1], os.O_RDWR)\n"
-            "fcntl.lockf(fd, fcntl.LOCK_EX)\n"
-            "print('locked', flush=True)\n"
-            "time.sleep(60)\n"
-        )
-        holder = subprocess.Popen([sys.executable, "-c", code, path], stdout=subprocess.PIPE, text=True)
-        holders.append(holder)
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "locked"
-
-    yield lock
-    for holder in holders:
-        holder.kill()
-        holder.wait()
 
 
 # --- lost spool files ---------------------------------------------------------------------------
@@ -266,7 +224,9 @@ def test_a_repeating_task_cut_short_waits_for_its_next_ride(spool_dir: Path) -> 
     assert task.spooler_id == str(new)
 
 
-def test_a_run_going_on_in_a_spooler_is_left_alone(spool_dir: Path, locked: Any) -> None:
+def test_a_run_going_on_in_a_spooler_is_left_alone(
+    spool_dir: Path, locked: Callable[[str | Path], None]
+) -> None:
     task = make_task()
     path = spooled(task, spool_dir)
     report = cut_short(task)
@@ -300,16 +260,6 @@ def test_a_run_in_the_foreground_is_closed_only_when_asked(spool_dir: Path) -> N
     assert "in the foreground stopped" in report.log
     task.refresh_from_db()
     assert task.status == "idle"
-
-
-def test_a_report_is_closed_once_and_notified_once(outbox: list[Any]) -> None:
-    task = make_task()
-    report = Report.objects.create(task=task)
-    assert close_and_notify(report, "first")
-    assert not close_and_notify(report, "second")
-    report.refresh_from_db()
-    assert report.log == "first"
-    assert len(outbox) == 1
 
 
 def test_without_kept_log_files_the_note_is_in_the_stored_tail(settings: Any, spool_dir: Path) -> None:

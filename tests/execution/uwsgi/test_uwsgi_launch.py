@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from taskmanager.models import AppCommand, Report, Task
+from tests.execution.uwsgi.uwsgi_support import ALIAS, AdminClient, UwsgiServer, running_uwsgi, uwsgi_database
 from tests.fakes import FakeSlack
-from tests.uwsgi_support import ALIAS, AdminClient, UwsgiServer, running_uwsgi, uwsgi_database
 
 pytestmark = pytest.mark.uwsgi
 

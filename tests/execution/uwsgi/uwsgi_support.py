@@ -34,7 +34,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 UWSGI = Path(sys.executable).with_name("uwsgi")
 ALIAS = "uwsgi"
 ADMIN_PASSWORD = "admin"
@@ -192,7 +192,7 @@ def running_uwsgi(
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "DJANGO_SETTINGS_MODULE": "tests.uwsgi_settings",
+        "DJANGO_SETTINGS_MODULE": "tests.execution.uwsgi.uwsgi_settings",
         "TASKMANAGER_TEST_DB": str(database),
         "TASKMANAGER_TEST_MEDIA_ROOT": str(media),
         "TASKMANAGER_TEST_HANDLERS": json.dumps(handlers or {}),
@@ -201,7 +201,7 @@ def running_uwsgi(
         "--master",
         "--need-app",
         "--http", f"127.0.0.1:{port}",
-        "--module", "tests.uwsgi_wsgi:application",
+        "--module", "tests.execution.uwsgi.uwsgi_wsgi:application",
         "--pythonpath", str(ROOT),
         "--processes", "2",
         "--spooler", str(spool),

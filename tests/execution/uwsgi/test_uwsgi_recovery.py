@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from taskmanager.execution.uwsgi import spoolfiles
 from taskmanager.models import AppCommand, Report, Task
-from tests.uwsgi_support import (
+from tests.execution.uwsgi.uwsgi_support import (
     ALIAS,
     AdminClient,
     UwsgiServer,
