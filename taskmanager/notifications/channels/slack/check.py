@@ -121,6 +121,7 @@ def _own_checks(block: Mapping[str, Any], where: str) -> list[str]:
             if slot.key not in block and not slot.required:
                 continue
             value = block.get(slot.key)
+            # slack_sdk takes a mrkdwn header; Slack does not.
             if slot.types != TEXT_TYPES and (
                 not isinstance(value, dict) or value.get("type") not in slot.types
             ):
