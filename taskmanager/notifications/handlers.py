@@ -167,12 +167,14 @@ class NotificationHandler:
         )
 
     def finish_part(self, part: str, text: str) -> str:
-        """Check or reshape a rendered part before it is sent (override in a subclass).
+        """Check or reshape a rendered part, once, before the message is frozen.
 
-        Raise ValueError when the text cannot be used: it is reported as an
-        error of the template that produced it, and falls back like one.
+        By default the transport's :meth:`~Transport.finish_part` does it (a Slack payload
+        made to fit, a mail's styles inlined); override to change it for one handler.
+        Raise ValueError when the text cannot be used: it is reported as an error of the
+        template that produced it, and falls back like one.
         """
-        return text
+        return self.transport.finish_part(part, text)
 
     def _render_part(self, name: str, part: str, context: dict[str, Any]) -> str:
         renderer = get_renderer()

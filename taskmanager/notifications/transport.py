@@ -13,7 +13,9 @@ class Transport:
 
     A subclass names the template parts it needs, takes its own options as
     keyword arguments and passes the rest up, so that an unknown option is a
-    configuration error naming it::
+    configuration error naming it, and defines ``send``. It may also define
+    :meth:`finish_part` to check or reshape its parts once, when they are
+    rendered; ``send`` then gets them finished and sends them as they are::
 
         class TeamsTransport(Transport):
             template_parts = ("json",)
@@ -47,8 +49,23 @@ class Transport:
             )
 
     def send(self, message: Message) -> None:
-        """Deliver ``message``; raise DeliveryError when it cannot be delivered."""
+        """Deliver ``message``; raise DeliveryError when it cannot be delivered.
+
+        Its parts are finished already (:meth:`finish_part`): send them as they are.
+        """
         raise NotImplementedError(f"{type(self).__name__} must define send(message)")
+
+    def finish_part(self, part: str, text: str) -> str:
+        """The rendered ``part`` as it will be sent (optional; the default keeps ``text``).
+
+        Called once per part when a message is rendered, before it is frozen, so that a
+        preview shows exactly what :meth:`send` gets. Parse, check, cut or reshape here
+        (a payload made to fit a service's limits, styles inlined), never again in
+        :meth:`send`. Raise ValueError when the text cannot be used: it is reported as an
+        error of the template that rendered it, naming the file, and the handler falls
+        back to the shipped template, then to a minimal message, as for any template error.
+        """
+        return text
 
     @classmethod
     def option_names(cls) -> list[str]:

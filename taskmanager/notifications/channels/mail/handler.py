@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from taskmanager.notifications.channels.mail.transport import MailTransport, inline_css, one_line
+from taskmanager.notifications.channels.mail.transport import MailTransport
 from taskmanager.notifications.handlers import NotificationHandler
 
 
 class MailNotificationHandler(NotificationHandler):
     """Emails reports through Django's email backend (templates ``mail/``).
 
-    Rendering finishes the parts the way they are sent, so that a preview shows
-    exactly what recipients get: the subject becomes one line (CR, LF and runs
-    of whitespace collapsed, at most 200 characters) and the HTML part's
-    ``<style>`` rules are inlined.
+    The transport finishes the parts the way they are sent, so that a preview shows
+    exactly what recipients get: the subject becomes one line (CR, LF and runs of
+    whitespace collapsed, at most 200 characters) and the HTML part's ``<style>`` rules
+    are inlined.
     """
 
     transport_class = MailTransport
     templates = "mail"
-
-    def finish_part(self, part: str, text: str) -> str:
-        if part == "subject.txt":
-            return one_line(text)
-        if part == "html":
-            return inline_css(text)
-        return text
 
 
 #: 2.x's name, kept so that 2.x settings keep working.

@@ -10,7 +10,7 @@ from email.utils import parseaddr
 from typing import Any, ClassVar
 
 from django.conf import settings as django_settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import BadHeaderError, EmailMultiAlternatives
 
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
@@ -51,28 +51,6 @@ def inline_css(html: str) -> str:
         apply_width_attributes=True,
     )
     return str(inliner.inline(html))
-
-
-_STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style\s*>", re.DOTALL | re.IGNORECASE)
-_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-
-
-def needs_inlining(html: str) -> bool:
-    """Whether a ``<style>`` block of ``html`` has rules that :func:`inline_css` would inline
-    (anything but at-rules such as ``@media``, which stay in the block once inlined)."""
-    for block in _STYLE_BLOCK.findall(html):
-        depth = 0
-        prelude: list[str] = []
-        for char in _CSS_COMMENT.sub("", block):
-            if char == "{":
-                if depth == 0 and not "".join(prelude).strip().startswith("@"):
-                    return True
-                depth, prelude = depth + 1, []
-            elif char == "}":
-                depth = max(0, depth - 1)
-            elif depth == 0:
-                prelude.append(char)
-    return False
 
 
 def _split_addresses(value: str) -> list[str]:
@@ -182,27 +160,39 @@ class MailTransport(Transport):
             return "the css-inline package is not installed (it inlines the HTML mail's styles)"
         return None
 
+    def finish_part(self, part: str, text: str) -> str:
+        """The subject made one header-safe line, the HTML part's ``<style>`` rules inlined.
+
+        Done once, when the message is rendered, so that a preview shows exactly what
+        recipients get; :meth:`build` takes the parts as they are.
+        """
+        if part == "subject.txt":
+            return one_line(text)
+        if part == "html":
+            return inline_css(text)
+        return text
+
     def build(self, message: Message) -> EmailMultiAlternatives:
-        """The ``EmailMultiAlternatives`` for ``message`` (not sent)."""
-        html = message.parts["html"]
-        if needs_inlining(html):
-            # Rendered by a handler that does not inline (the generic one): inline here.
-            html = inline_css(html)
+        """The ``EmailMultiAlternatives`` for ``message`` (not sent), its parts as finished."""
         email = EmailMultiAlternatives(
-            subject=one_line(message.parts["subject.txt"]),
+            subject=message.parts["subject.txt"],
             body=message.parts["txt"],
             from_email=self.from_email or django_settings.DEFAULT_FROM_EMAIL,
             to=self.recipients,
             cc=self.cc,
             reply_to=self.reply_to,
         )
-        email.attach_alternative(html, "text/html")
+        email.attach_alternative(message.parts["html"], "text/html")
         return email
 
     def send(self, message: Message) -> None:
         email = self.build(message)
         try:
             email.send(fail_silently=False)
+        except BadHeaderError as exc:
+            # Django refuses a header with a line break; only a part not finished by
+            # finish_part (a message built by hand) can hold one, and no retry mends it.
+            raise DeliveryError(f"the message cannot be sent: {exc}", permanent=True) from None
         except smtplib.SMTPRecipientsRefused as exc:
             refusals = [
                 f"{code} {_text(reply)} for {address}" for address, (code, reply) in exc.recipients.items()

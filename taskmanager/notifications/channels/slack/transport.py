@@ -7,15 +7,25 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import logging
-import re
 import threading
-import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from http.client import HTTPException
 from typing import TYPE_CHECKING, Any
 
-from taskmanager.notifications.channels.slack.payload import PayloadError, prepare_payload
+from taskmanager.notifications.channels.slack.check import check_payload
+from taskmanager.notifications.channels.slack.errors import (
+    PayloadError,
+    api_error,
+    network_error,
+    retry_after,
+    scrubber,
+    sdk_logger,
+    summarise,
+    webhook_error,
+)
+from taskmanager.notifications.channels.slack.fit import fit_payload, parse_payload
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.transport import Transport
@@ -26,95 +36,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("taskmanager.notifications")
 
-#: Slack error codes that no retry can fix: the settings, the app or the payload must change.
-PERMANENT_ERRORS = frozenset(
-    {
-        # Web API
-        "invalid_auth",
-        "not_authed",
-        "account_inactive",
-        "token_revoked",
-        "token_expired",
-        "missing_scope",
-        "no_permission",
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "restricted_action",
-        "invalid_blocks",
-        "invalid_blocks_format",
-        "invalid_arguments",
-        "invalid_json",
-        "msg_too_long",
-        "msg_blocks_too_long",
-        "no_text",
-        "too_many_attachments",
-        "ekm_access_denied",
-        "team_access_not_granted",
-        "as_user_not_supported",
-        "unknown_method",
-        # Incoming webhooks (plain-text answers)
-        "invalid_token",
-        "no_service",
-        "no_service_id",
-        "no_team",
-        "team_disabled",
-        "channel_is_archived",
-        "action_prohibited",
-        "posting_to_general_channel_denied",
-        "invalid_payload",
-        "missing_text_or_fallback_or_attachments",
-        "user_not_found",
-    }
-)
-
 #: The longest Retry-After honoured by waiting; a longer one fails the delivery (retry later).
 MAX_RETRY_AFTER = 30
 #: Retries after a 429 and after a connection error, each.
 MAX_RETRIES = 2
-_CODE = re.compile(r"^[a-z][a-z0-9_]{1,80}$")
-_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
-_HOOK = re.compile(r"https://hooks\.slack(?:-gov)?\.com/\S+")
-
-
-class _SecretScrubber(logging.Filter):
-    """Takes tokens and webhook URLs out of slack_sdk's log records.
-
-    slack_sdk logs the full webhook URL (the webhook's only secret) when it
-    retries; every configured secret, and anything shaped like a Slack token
-    or hooks URL, is replaced before a handler can see it.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._secrets: weakref.WeakKeyDictionary[SlackTransport, tuple[str, ...]] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._lock = threading.Lock()
-
-    def register(self, transport: SlackTransport, secrets: Iterable[str | None]) -> None:
-        with self._lock:
-            self._secrets[transport] = tuple(s for s in secrets if s)
-
-    def scrub(self, text: str) -> str:
-        with self._lock:
-            secrets = {s for values in self._secrets.values() for s in values}
-        for secret in sorted(secrets, key=len, reverse=True):
-            text = text.replace(secret, "[secret]")
-        return _HOOK.sub("[secret]", _TOKEN.sub("[secret]", text))
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        scrubbed = self.scrub(message)
-        if scrubbed != message:
-            record.msg, record.args = scrubbed, None
-        return True
-
-
-_scrubber = _SecretScrubber()
-#: The logger handed to slack_sdk's clients (their own would print the webhook URL).
-sdk_logger = logging.getLogger("taskmanager.notifications.slack_sdk")
-sdk_logger.addFilter(_scrubber)
 
 
 def _channels(value: object) -> list[str]:
@@ -157,8 +82,9 @@ class SlackTransport(Transport):
     """Sends the ``json`` part, ``{"text": ..., "blocks": [...]}``, to Slack.
 
     With ``token`` and ``channel``: ``chat.postMessage`` once per channel. With
-    ``webhook_url``: one POST to the incoming webhook. The payload is made to
-    fit Block Kit's limits first (see :mod:`taskmanager.notifications.channels.slack.payload`).
+    ``webhook_url``: one POST to the incoming webhook. The payload is made to fit
+    Block Kit's limits and checked once, when it is rendered (:meth:`finish_part`, see
+    :mod:`~taskmanager.notifications.channels.slack.fit`); ``send`` posts it as it is.
     """
 
     template_parts = ("json",)
@@ -203,7 +129,7 @@ class SlackTransport(Transport):
             self.base_url += "/"
         self._client: WebClient | WebhookClient | None = None
         self._client_lock = threading.Lock()
-        _scrubber.register(self, (self.token, self.webhook_url))
+        scrubber.register(self, (self.token, self.webhook_url))
 
     def _check_combination(self) -> None:
         hint = "Give 'token' and 'channel' (the Web API), or 'webhook_url' (an incoming webhook)."
@@ -235,10 +161,13 @@ class SlackTransport(Transport):
             return "the slack_sdk package is not installed"
         return None
 
-    def __repr__(self) -> str:
+    @property
+    def _target(self) -> str:
         # Never the token or the webhook URL.
-        target = "incoming webhook" if self.webhook_url else ", ".join(self.channels)
-        return f"<SlackTransport {target}>"
+        return "incoming webhook" if self.webhook_url else ", ".join(self.channels)
+
+    def __repr__(self) -> str:
+        return f"<SlackTransport {self._target}>"
 
     # -- clients ---------------------------------------------------------------------------
 
@@ -282,18 +211,37 @@ class SlackTransport(Transport):
             **kwargs,
         )
 
-    # -- sending ---------------------------------------------------------------------------
+    # -- finishing and sending -------------------------------------------------------------
+
+    def finish_part(self, part: str, text: str) -> str:
+        """The ``json`` part parsed, made to fit Block Kit's limits and checked, once.
+
+        A payload that already fits is kept as the template laid it out; one that was made
+        to fit is written out again, and each change is logged. PayloadError (a ValueError)
+        when it cannot be sent: the handler reports it as an error of the template.
+        """
+        if part != "json":
+            return text
+        payload = parse_payload(text)
+        fitted = fit_payload(payload)
+        problems = check_payload(fitted.payload)
+        if problems:
+            raise PayloadError(problems)
+        for change in fitted.changes:
+            logger.info("Slack message for %s made to fit: %s", self._target, change)
+        if fitted.payload == payload:
+            return text
+        return json.dumps(fitted.payload, ensure_ascii=False, indent=2)
 
     def send(self, message: Message) -> None:
+        # Finished when rendered (finish_part): parsed for slack_sdk, never fitted or checked again.
         try:
-            fitted = prepare_payload(message.parts["json"])
-        except PayloadError as exc:
-            raise DeliveryError(
-                f"Slack: the message cannot be sent as rendered: {exc}", permanent=True
-            ) from None
-        for change in fitted.changes:
-            logger.info("Slack message for %r made to fit: %s", message.handler, change)
-        payload = {"unfurl_links": False, "unfurl_media": False, **fitted.payload}
+            rendered = json.loads(message.parts["json"])
+        except ValueError:
+            rendered = None
+        if not isinstance(rendered, dict):
+            raise DeliveryError("Slack: the 'json' part is not a JSON object", permanent=True)
+        payload = {"unfurl_links": False, "unfurl_media": False, **rendered}
         if self.username:
             payload["username"] = self.username
         if self.icon_emoji:
@@ -308,7 +256,7 @@ class SlackTransport(Transport):
             except DeliveryError as exc:
                 failures.append((channel, exc))
         if failures:
-            raise _summarise(failures, len(self.channels))
+            raise summarise(failures, len(self.channels))
 
     def _post(self, channel: str, payload: dict[str, Any]) -> None:
         from slack_sdk import WebClient
@@ -319,9 +267,9 @@ class SlackTransport(Transport):
         try:
             response = client.chat_postMessage(channel=channel, **payload)
         except SlackApiError as exc:
-            raise self._api_error(exc) from None
+            raise api_error(exc) from None
         except (OSError, HTTPException) as exc:
-            raise self._network_error(exc) from None
+            raise network_error(exc) from None
         warnings = (response.get("response_metadata") or {}).get("warnings") or response.get("warning")
         if warnings:
             logger.warning("Slack accepted the message to %s with warnings: %s", channel, warnings)
@@ -334,71 +282,9 @@ class SlackTransport(Transport):
         try:
             response = client.send_dict(payload)
         except (OSError, HTTPException) as exc:
-            raise self._network_error(exc) from None
-        if response.status_code == 200:
-            return
-        body = (response.body or "").strip()
-        code = body if _CODE.match(body) else None
-        raise self._error(code, response.status_code, _retry_after(response.headers))
-
-    def _api_error(self, exc: Any) -> DeliveryError:
-        response = exc.response
-        data = response.data if isinstance(response.data, dict) else {}
-        error = data.get("error")
-        code = error if isinstance(error, str) and _CODE.match(error) else None
-        detail = ""
-        if code in ("invalid_blocks", "invalid_blocks_format") and data.get("errors"):
-            detail = ": " + "; ".join(str(e) for e in data["errors"][:5])
-        return self._error(code, response.status_code, _retry_after(response.headers), detail)
-
-    def _error(
-        self, code: str | None, status: int, retry_after: str | None = None, detail: str = ""
-    ) -> DeliveryError:
-        label = code or ("ratelimited" if status == 429 else "unexpected answer")
-        text = label if status == 200 else f"{label} (HTTP {status})"
-        if status == 429 and retry_after:
-            text += f", Retry-After {retry_after} s"
-        return DeliveryError(
-            _scrubber.scrub(f"Slack: {text}{detail}"),
-            permanent=code in PERMANENT_ERRORS,
-            retry_after=_seconds(retry_after) if status == 429 else None,
-        )
-
-    def _network_error(self, exc: OSError | HTTPException) -> DeliveryError:
-        kind = (
-            "timed out" if isinstance(exc, TimeoutError) or "timed out" in str(exc) else "connection failed"
-        )
-        reason = getattr(exc, "reason", None) or exc
-        return DeliveryError(
-            _scrubber.scrub(f"Slack: {kind} ({type(exc).__name__}: {reason})"), permanent=False
-        )
-
-
-def _retry_after(headers: Any) -> str | None:
-    if not headers:
-        return None
-    for key, value in dict(headers).items():
-        if key.lower() == "retry-after":
-            return str(value[0] if isinstance(value, list) else value)
-    return None
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _summarise(failures: list[tuple[str, DeliveryError]], total: int) -> DeliveryError:
-    if total == 1:
-        channel, error = failures[0]
-        return DeliveryError(f"{error.message} (channel {channel})", permanent=error.permanent)
-    detail = "; ".join(f"{channel}: {error.message.removeprefix('Slack: ')}" for channel, error in failures)
-    return DeliveryError(
-        f"Slack: {len(failures)} of {total} channels failed: {detail}",
-        permanent=all(error.permanent for _, error in failures),
-    )
+            raise network_error(exc) from None
+        if response.status_code != 200:
+            raise webhook_error(response.status_code, response.body, response.headers)
 
 
 def _bounded_rate_limit_handler(max_retry_count: int, max_wait: int) -> RetryHandler:
@@ -422,7 +308,7 @@ def _bounded_rate_limit_class() -> Callable[..., RetryHandler]:
         def _can_retry(self, *, state: Any, request: Any, response: Any = None, error: Any = None) -> bool:
             if not super()._can_retry(state=state, request=request, response=response, error=error):
                 return False
-            wait = _retry_after(response.headers)
+            wait = retry_after(response.headers)
             try:
                 return wait is None or int(wait) <= self.max_wait
             except ValueError:

@@ -96,15 +96,15 @@ class WebhookTransport(Transport):
             checked[name] = value
         return checked
 
+    def finish_part(self, part: str, text: str) -> str:
+        """The ``json`` part, once it is known to be JSON (ValueError, saying where, if not)."""
+        if part == "json":
+            check_json(text)
+        return text
+
     def request(self, message: Message) -> urllib.request.Request:
-        """The POST request for ``message`` (not sent)."""
+        """The POST request for ``message`` (not sent): its ``json`` part as finished."""
         payload = message.parts["json"]
-        try:
-            json.loads(payload)
-        except ValueError as exc:
-            raise DeliveryError(
-                f"the rendered 'json' part is not valid JSON ({exc}); fix the template", permanent=True
-            ) from None
         headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": _USER_AGENT}
         headers.update(self.headers)
         return urllib.request.Request(self.url, data=payload.encode("utf-8"), headers=headers, method="POST")
@@ -132,6 +132,18 @@ class WebhookTransport(Transport):
         path = urlsplit(self.url).path
         text = text.replace(self.url, "<url>")
         return text.replace(path, "<path>") if len(path) > 1 else text
+
+
+def check_json(text: str) -> None:
+    """Raise ValueError when ``text`` is not JSON, quoting the rendered text where it broke."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        near = text[max(0, exc.pos - 30) : exc.pos + 30]
+        # A ValueError is reported as an error of the template that rendered it.
+        raise ValueError(
+            f"invalid JSON: {exc} (in the rendered text, near {near!r}); put every value through |tojson"
+        ) from None
 
 
 def _excerpt(error: urllib.error.HTTPError) -> str:

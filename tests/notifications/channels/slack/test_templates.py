@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from taskmanager.notifications import Level, NotificationTemplateError, SlackNotificationHandler
-from taskmanager.notifications.channels.slack.payload import slack_length
+from taskmanager.notifications.channels.slack.text import slack_length
 
 TOKEN = "xoxb-test-token"
 REPORT_URL = "https://tasks.example.com/admin/taskmanager/report/7/change/"
@@ -275,6 +275,6 @@ def test_what_was_cut_is_logged(slack, make_report, caplog):
     with caplog.at_level("INFO", logger="taskmanager.notifications"):
         slack.render(report)
     assert (
-        "Slack message for 'slack' made to fit: block 3 (section): text cut from 9,037 to 3,000 characters"
+        "Slack message for #general made to fit: block 3 (section): text cut from 9,037 to 3,000 characters"
         in caplog.text
     )

@@ -11,7 +11,7 @@ from taskmanager.notifications.checks import check_templates
 from taskmanager.results import Level
 from tests.notifications.html_checks import css_left_uninlined
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples" / "notification_templates"
+EXAMPLES = Path(__file__).resolve().parents[4] / "docs" / "examples" / "notification_templates"
 
 
 def handler(**kwargs):

@@ -21,7 +21,7 @@ from tests.notifications.hostile import (
 )
 from tests.notifications.webhook_receiver import WebhookReceiver
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples" / "notification_templates"
+EXAMPLES = Path(__file__).resolve().parents[4] / "docs" / "examples" / "notification_templates"
 LEVELS = ("ok", "warnings", "errors", "failed")
 
 

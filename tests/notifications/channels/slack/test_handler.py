@@ -117,3 +117,47 @@ def test_a_payload_made_to_fit_is_written_out_again(make_report):
     [log] = [b for b in payload["blocks"] if "```" in b.get("text", {}).get("text", "")]
     assert len(log["text"]["text"]) <= 3000
     assert "earlier characters" in log["text"]["text"]
+
+
+def counted(monkeypatch, module, name):
+    """Replace ``module.name`` with a wrapper counting its calls; the list of calls."""
+    calls = []
+    original = getattr(module, name)
+
+    def wrapper(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapper)
+    return calls
+
+
+def test_one_emission_parses_fits_and_checks_the_payload_once(settings, fake_slack, make_report, monkeypatch):
+    from taskmanager.notifications.channels.slack import transport
+
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "slack": {"class": CLASS, "token": TOKEN, "channel": "#general", "base_url": fake_slack.base_url}
+    }
+    parsed, fitted, checked = (
+        counted(monkeypatch, transport, name) for name in ("parse_payload", "fit_payload", "check_payload")
+    )
+    long_lines = "\n".join(f"{n} " + "y" * 900 for n in range(10))  # made to fit: written out again
+
+    [outcome] = make_report("errors", log=long_lines, n_log_lines=10).emit_notifications()
+
+    assert outcome.sent, outcome.error
+    assert (len(parsed), len(fitted), len(checked)) == (1, 1, 1)
+    [posted] = fake_slack.messages
+    assert posted["raw"]["blocks"] == json.loads(outcome.message.parts["json"])["blocks"]
+
+
+def test_the_generic_handler_finishes_with_the_slack_transport_too(make_report):
+    from taskmanager.notifications import NotificationHandler
+
+    handler = NotificationHandler(
+        "slack", transport_class=SlackTransport, templates="slack", options={"token": TOKEN, "channel": "#a"}
+    )
+    long_lines = "\n".join(f"{n} " + "y" * 900 for n in range(10))
+    payload = json.loads(handler.render(make_report("errors", log=long_lines, n_log_lines=10)).parts["json"])
+    [log] = [b for b in payload["blocks"] if "```" in b.get("text", {}).get("text", "")]
+    assert "earlier characters" in log["text"]["text"]

@@ -205,3 +205,26 @@ def test_long_log_lines_wrap_inside_the_pre_block(mail_settings, make_report):
     assert pre_style
     assert "white-space: pre-wrap" in pre_style.group(1)
     assert "overflow-wrap: anywhere" in pre_style.group(1)
+
+
+def test_one_emission_makes_the_subject_one_line_and_inlines_the_html_once(
+    mail_settings, make_report, monkeypatch
+):
+    from taskmanager.notifications.channels.mail import transport
+
+    calls: dict[str, int] = {"one_line": 0, "inline_css": 0}
+    for name in calls:
+        original = getattr(transport, name)
+
+        def counting(text, *args, _name=name, _original=original):
+            calls[_name] += 1
+            return _original(text, *args)
+
+        monkeypatch.setattr(transport, name, counting)
+
+    [outcome] = make_report("errors").emit_notifications()
+
+    assert outcome.sent, outcome.error
+    assert calls == {"one_line": 1, "inline_css": 1}
+    _text, html = bodies(mail_settings.messages[0])
+    assert html.strip() == outcome.message.parts["html"].strip()

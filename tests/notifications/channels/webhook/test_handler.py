@@ -130,3 +130,21 @@ def test_hostile_content_arrives_intact_and_json_escaped(hook, make_report):
 def test_a_250_character_task_name_is_kept_whole(make_report):
     payload = json.loads(handler().render(make_report("ok", name=LONG_NAME)).parts["json"])
     assert payload["task"]["name"] == LONG_NAME
+
+
+def test_one_emission_parses_the_json_once(hook, make_report, monkeypatch):
+    from taskmanager.notifications.channels.webhook import transport
+
+    calls = []
+    original = transport.check_json
+
+    def counting(text):
+        calls.append(text)
+        original(text)
+
+    monkeypatch.setattr(transport, "check_json", counting)
+
+    [outcome] = make_report("errors").emit_notifications()
+
+    assert outcome.sent, outcome.error
+    assert calls == [outcome.message.parts["json"]]

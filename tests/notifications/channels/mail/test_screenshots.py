@@ -8,7 +8,7 @@ import pytest
 
 from tests.notifications.html_checks import css_left_uninlined
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "screenshot_mails.py"
+SCRIPT = Path(__file__).resolve().parents[4] / "scripts" / "screenshot_mails.py"
 
 
 def load_script():

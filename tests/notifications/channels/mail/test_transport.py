@@ -1,4 +1,4 @@
-"""MailTransport: options, and delivery errors from a real SMTP server on loopback."""
+"""MailTransport: options, finishing the parts, and delivery errors from a real SMTP server on loopback."""
 
 import socket
 import sys
@@ -6,14 +6,10 @@ import sys
 import pytest
 from django.core import checks
 
-from taskmanager.notifications.channels.mail.transport import (
-    MailTransport,
-    needs_inlining,
-    one_line,
-    parse_addresses,
-)
+from taskmanager.notifications.channels.mail.transport import MailTransport, one_line, parse_addresses
 from taskmanager.notifications.checks import check_notification_settings
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
+from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.message import Message
 
 MAIL = "taskmanager.notifications.MailNotificationHandler"
@@ -209,39 +205,58 @@ def test_smtp_credentials_never_reach_the_error(smtp_settings, settings):
     assert "hunter2-not-for-logs" not in repr(caught.value.__cause__)
 
 
-def test_a_subject_with_line_breaks_is_sent_as_one_line_even_without_the_mail_handler(smtp_settings):
-    MailTransport(recipients="ops@example.com").send(message("nightly\r\nBcc: evil@example.com"))
+def generic_handler() -> NotificationHandler:
+    """The generic handler paired with MailTransport: it finishes the parts with the transport."""
+    return NotificationHandler(
+        "mail", transport_class=MailTransport, templates="mail", options={"recipients": "ops@example.com"}
+    )
+
+
+def test_a_subject_with_line_breaks_is_sent_as_one_line_even_without_the_mail_handler(
+    smtp_settings, make_report
+):
+    handler = generic_handler()
+    handler.send(handler.render(make_report("errors", name="nightly\r\nBcc: evil@example.com")))
     [received] = smtp_settings.messages
-    assert received.message["Subject"] == "nightly Bcc: evil@example.com"
+    assert received.message["Subject"] == "[errors] nightly Bcc: evil@example.com: 2 errors, 1 warning"
     assert received.message["Bcc"] is None
     assert received.rcpt_tos == ["ops@example.com"]
 
 
-def test_html_from_a_handler_that_does_not_inline_is_inlined_when_sent(smtp_settings):
+def test_html_from_a_handler_that_does_not_inline_is_inlined_when_finished():
     html = (
         "<html><head><style>p { color: #123456 } @media (max-width: 480px) { p { color: red } }</style>"
         "</head><body><p>x</p></body></html>"
     )
+    finished = generic_handler().finish_part("html", html)
+    assert '<p style="color: #123456;">x</p>' in finished
+    assert "@media (max-width: 480px)" in finished
+
+
+def test_finishing_makes_the_subject_one_line_and_leaves_the_text_part_alone():
+    transport = MailTransport(recipients="ops@example.com")
+    assert transport.finish_part("subject.txt", "nightly\r\nBcc: evil@example.com") == (
+        "nightly Bcc: evil@example.com"
+    )
+    assert transport.finish_part("txt", "  two\r\nlines ") == "  two\r\nlines "
+
+
+def test_send_takes_the_parts_as_finished(smtp_settings):
+    html = "<html><head><style>p { color: red }</style></head><body><p>x</p></body></html>"
     MailTransport(recipients="ops@example.com").send(
         Message(handler="mail", level="ok", parts={"subject.txt": "s", "txt": "x", "html": html})
     )
     sent = smtp_settings.messages[0].message.get_body(("html",)).get_content()
-    assert '<p style="color: #123456;">x</p>' in sent
-    assert "@media (max-width: 480px)" in sent
+    assert "<style>p { color: red }</style>" in sent
+    assert "<p>x</p>" in sent
 
 
-@pytest.mark.parametrize(
-    ("html", "expected"),
-    [
-        ("<p>no style</p>", False),
-        ("<style>@media (max-width: 480px) { .a { color: red } }</style>", False),
-        ("<style>/* .a { } */ @media print { .a { color: red } }</style>", False),
-        ("<style>.a { color: red }</style>", True),
-        ("<STYLE type='text/css'>@media print { .a { } } td { padding: 0 }</STYLE>", True),
-    ],
-)
-def test_needs_inlining_ignores_what_cannot_be_inlined(html, expected):
-    assert needs_inlining(html) is expected
+def test_a_subject_built_by_hand_with_a_line_break_is_refused_permanently_and_nothing_is_sent(smtp_settings):
+    with pytest.raises(DeliveryError) as caught:
+        MailTransport(recipients="ops@example.com").send(message("nightly\r\nBcc: evil@example.com"))
+    assert caught.value.permanent is True
+    assert "newlines" in str(caught.value)
+    assert smtp_settings.messages == []
 
 
 def test_a_missing_css_inline_is_check_error_e009_naming_the_extra(settings, monkeypatch):

@@ -1,0 +1,87 @@
+"""Transport.finish_part: a transport's parts are finished once, when rendered, and sent as they are."""
+
+from typing import Any
+
+import pytest
+
+from taskmanager.notifications.channels.locmem import LocmemTransport
+from taskmanager.notifications.exceptions import NotificationTemplateError
+from taskmanager.notifications.handlers import NotificationHandler
+from taskmanager.notifications.message import Message
+from taskmanager.notifications.transport import Transport
+
+
+class ShoutingTransport(LocmemTransport):
+    """Finishes every part in capitals, and refuses a part that says "refuse"."""
+
+    finished: list[str] = []
+
+    def finish_part(self, part: str, text: str) -> str:
+        type(self).finished.append(part)
+        if "refuse" in text:
+            raise ValueError("this text says refuse")
+        return text.upper()
+
+
+@pytest.fixture
+def project(settings, tmp_path):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = [str(tmp_path)]
+    (tmp_path / "shout").mkdir()
+    ShoutingTransport.finished = []
+    return tmp_path
+
+
+def handler(**options: Any) -> NotificationHandler:
+    return NotificationHandler("shout", transport_class=ShoutingTransport, templates="shout", options=options)
+
+
+def test_the_default_keeps_the_text_as_rendered():
+    class Plain(Transport):
+        def send(self, message: Message) -> None:
+            pass
+
+    assert Plain().finish_part("json", '{"a": 1}\n') == '{"a": 1}\n'
+
+
+def test_the_handler_finishes_each_part_with_its_transport_once_and_send_gets_them_as_finished(
+    project, make_report, outbox
+):
+    (project / "shout" / "default.txt").write_text("{{ task_name }} {{ level }}")
+    (project / "shout" / "default.subject.txt").write_text("about {{ task_name }}")
+    shout = handler(parts=["subject.txt", "txt"])
+
+    message = shout.render(make_report("errors"))
+    shout.send(message)
+
+    assert ShoutingTransport.finished == ["subject.txt", "txt"]
+    assert dict(message.parts) == {"subject.txt": "ABOUT NIGHTLY IMPORT", "txt": "NIGHTLY IMPORT ERRORS"}
+    assert outbox == [message]
+
+
+def test_a_value_error_is_a_template_error_naming_the_file(project, make_report):
+    template = project / "shout" / "default.txt"
+    template.write_text("please refuse {{ task_name }}")
+    with pytest.raises(NotificationTemplateError, match="this text says refuse") as caught:
+        handler().render(make_report("errors"), strict=True)
+    assert caught.value.filename == str(template)
+
+
+def test_a_refused_part_falls_back_like_a_failing_template(project, make_report):
+    (project / "shout" / "default.txt").write_text("please refuse {{ task_name }}")
+    message = handler().render(make_report("errors"))
+    # No shipped "shout" folder: the minimal message, which quotes the problem ("...says refuse"),
+    # so the transport refuses it too, and it goes out as it is.
+    assert message.parts["txt"].startswith("nightly import finished with errors; the notification template")
+    assert "this text says refuse" in message.problems[0]
+    assert ShoutingTransport.finished == ["txt", "txt"]
+
+
+def test_a_handler_that_overrides_finish_part_decides_for_itself(project, make_report):
+    class Quiet(NotificationHandler):
+        def finish_part(self, part: str, text: str) -> str:
+            return text.lower()
+
+    (project / "shout" / "default.txt").write_text("{{ task_name }} IS DONE")
+    quiet = Quiet("quiet", transport_class=ShoutingTransport, templates="shout")
+    assert quiet.render(make_report("ok")).parts["txt"] == "nightly import is done"
+    assert ShoutingTransport.finished == []
