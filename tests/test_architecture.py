@@ -44,7 +44,6 @@ LAYERS: list[tuple[str, list[str]]] = [
         [
             "taskmanager.admin",
             "taskmanager.admin.*",
-            "taskmanager.admin_preview",
             "taskmanager.views",
             "taskmanager.urls",
             "taskmanager.apps",

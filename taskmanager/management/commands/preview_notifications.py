@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from taskmanager.models import Report
 from taskmanager.notifications.config import load_handlers, parse_level
 from taskmanager.notifications.preview import (
     HandlerPreview,
@@ -114,9 +115,7 @@ class Command(BaseCommand):
             self._print(previews, selection, report, files, sent, send)
         self._fail_on_problems(previews, selection, sent)
 
-    def _report(self, pk: int) -> Any:
-        from taskmanager.models import Report
-
+    def _report(self, pk: int) -> Report:
         try:
             return Report.objects.select_related("task", "task__command").get(pk=pk)
         except Report.DoesNotExist:

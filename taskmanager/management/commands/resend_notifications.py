@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from taskmanager.execution.uwsgi.spoolfiles import spool_resend
 from taskmanager.notifications.resend import resend, resendable
 
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -91,8 +92,6 @@ class Command(BaseCommand):
             raise CommandError(f"{failed} deliver{'y' if failed == 1 else 'ies'} still failed.", returncode=1)
 
     def _spool(self, options: dict[str, Any]) -> None:
-        from taskmanager.execution.uwsgi.spoolfiles import spool_resend
-
         directory = options["spool"]
         if not os.path.isdir(directory):
             raise CommandError(f"--spool: {directory} is not a directory here.")

@@ -13,7 +13,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from taskmanager.admin_preview import Chunk, Span, mrkdwn_chunks, slack_blocks
 from taskmanager.models import AppCommand, Delivery, Report, Task
 from taskmanager.notifications.config import get_handler
 from taskmanager.notifications.preview import BLOCK_KIT_BUILDER
@@ -195,48 +194,6 @@ def test_report_content_is_never_marked_safe(admin_client, handlers, report):
     assert "<b>bold</b>" not in html
     assert "<!channel>" not in html
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 4  # title, subject, text part, Slack
-
-
-def test_mrkdwn_becomes_paragraphs_code_blocks_and_styled_spans():
-    chunks = mrkdwn_chunks(
-        ":x: *Failed* at <!date^1772413200^{date_short_pretty}|2026-03-02 02:00>, see "
-        "<https://example.com/r/1|the report> or <@U123>\n```\nERROR &lt;!here&gt; &amp; more\n```\n_done_"
-    )
-    assert chunks == [
-        Chunk(
-            spans=[
-                Span("\u2716", "emoji", emoji="x"),
-                Span(" "),
-                Span("Failed", "bold"),
-                Span(" at "),
-                Span("2026-03-02 02:00"),
-                Span(", see "),
-                Span("the report", "link", href="https://example.com/r/1"),
-                Span(" or "),
-                Span("@U123", "mention"),
-            ]
-        ),
-        Chunk(code="ERROR <!here> & more"),
-        Chunk(spans=[Span("done", "italic")]),
-    ]
-
-
-def test_mrkdwn_links_to_anything_but_http_and_mail_stay_text():
-    [chunk] = mrkdwn_chunks("<javascript:alert(1)|click> <data:text/html,x> <mailto:a@b.c|mail>")
-    assert [span.href for span in chunk.spans if span.href] == ["mailto:a@b.c"]
-    assert chunk.spans[0] == Span("click")
-
-
-def test_blocks_the_picture_does_not_draw_are_shown_as_json():
-    blocks = slack_blocks(json.dumps({"text": "x", "blocks": [{"type": "actions", "elements": []}]}))
-    assert blocks == [
-        {
-            "type": "other",
-            "kind": "actions",
-            "json": json.dumps({"type": "actions", "elements": []}, indent=2),
-        }
-    ]
-    assert slack_blocks('{"text": "no blocks"}') is None
 
 
 def test_the_level_selector_renders_the_report_at_another_level(admin_client, handlers, report):

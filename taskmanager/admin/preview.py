@@ -2,8 +2,9 @@
 
 What every configured handler renders for a report: the mail subject, the HTML
 mail in a sandboxed iframe, the text part, the Slack payload with a rough
-picture of its blocks and a Block Kit Builder link. Viewing sends nothing; a
-superuser's "Send now" sends one handler's message as a test.
+picture of its blocks (read by the Slack channel's ``blocks_html``) and a Block
+Kit Builder link. Viewing sends nothing; a superuser's "Send now" sends one
+handler's message as a test.
 
 Everything reaches the page through Django's autoescaping: nothing rendered
 from a report is marked safe (the HTML mail goes into ``srcdoc``, escaped, and
@@ -12,9 +13,7 @@ the sandbox keeps its scripts, forms and links inert).
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin, messages
@@ -28,6 +27,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 
 from taskmanager.models import Report
+from taskmanager.notifications.channels.slack.blocks_html import fallback_text, slack_blocks
 from taskmanager.notifications.config import parse_level
 from taskmanager.notifications.delivery_policy import RetryPolicy
 from taskmanager.notifications.handlers import NotificationHandler
@@ -42,159 +42,8 @@ from taskmanager.notifications.preview import (
 )
 from taskmanager.results import Level, level_of_result
 
-# -- a picture of Slack blocks ---------------------------------------------------------
-
-#: Emoji drawn as symbols that every font has, coloured like Slack's (the rest stay ``:name:``).
-EMOJI = {
-    "white_check_mark": "\u2714",
-    "heavy_check_mark": "\u2714",
-    "warning": "\u26a0",
-    "x": "\u2716",
-    "boom": "\u2739",
-    "rotating_light": "\u2739",
-    "information_source": "\u2139",
-    "star": "\u2605",
-}
-
-_FENCE = re.compile(r"```(.*?)```", re.S)
-_INLINE = re.compile(
-    r"<(?P<angle>[^<>\n]+)>"
-    r"|`(?P<code>[^`\n]+)`"
-    r"|(?<!\w)\*(?P<bold>[^*\n]+)\*(?!\w)"
-    r"|(?<!\w)_(?P<italic>[^_\n]+)_(?!\w)"
-    r"|(?<!\w)~(?P<strike>[^~\n]+)~(?!\w)"
-    r"|:(?P<emoji>[a-z0-9_+-]+):"
-)
-_SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.I)
-
-
-@dataclass
-class Span:
-    """A run of text with one style (a link when ``href`` is set)."""
-
-    text: str
-    style: str = ""
-    href: str = ""
-    #: The emoji's name, for a known ``:name:``.
-    emoji: str = ""
-
-
-@dataclass
-class Chunk:
-    """A paragraph of inline spans, or a code block."""
-
-    spans: list[Span] = field(default_factory=list)
-    code: str | None = None
-
-
-def _unescape(text: str) -> str:
-    # Slack's mrkdwn escapes exactly these three; the page escapes again on output.
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _angle(content: str) -> Span:
-    """``<url|label>``, ``<!date^...|fallback>``, ``<!here>``, ``<@U123>``, ``<#C123|name>``."""
-    target, _bar, label = content.partition("|")
-    if target.startswith("!date^"):
-        return Span(_unescape(label or target))
-    if target.startswith("!"):
-        return Span("@" + target[1:].split("^")[0], "mention")
-    if target.startswith(("@", "#")):
-        return Span(_unescape(target[0] + (label or target[1:])), "mention")
-    if _SAFE_LINK.match(target):
-        return Span(_unescape(label or target), "link", href=_unescape(target))
-    return Span(_unescape(label or target))
-
-
-def _inline(text: str) -> list[Span]:
-    spans: list[Span] = []
-    position = 0
-    for match in _INLINE.finditer(text):
-        if match.start() > position:
-            spans.append(Span(_unescape(text[position : match.start()])))
-        kind = match.lastgroup or ""
-        value = match.group(kind)
-        if kind == "angle":
-            spans.append(_angle(value))
-        elif kind == "emoji":
-            known = value in EMOJI
-            spans.append(
-                Span(EMOJI.get(value, match.group(0)), "emoji" if known else "", emoji=value if known else "")
-            )
-        else:
-            spans.append(Span(_unescape(value), kind))
-        position = match.end()
-    if position < len(text):
-        spans.append(Span(_unescape(text[position:])))
-    return spans
-
-
-def mrkdwn_chunks(text: str) -> list[Chunk]:
-    """Slack mrkdwn as paragraphs and code blocks, for a template to draw (escaped there)."""
-    chunks: list[Chunk] = []
-    for index, piece in enumerate(_FENCE.split(text)):
-        if index % 2:
-            chunks.append(Chunk(code=_unescape(piece.strip("\n"))))
-        elif piece.strip("\n"):
-            chunks.append(Chunk(spans=_inline(piece.strip("\n"))))
-    return chunks
-
-
-def _text_object(obj: Any) -> list[Chunk]:
-    if not isinstance(obj, dict):
-        return []
-    text = str(obj.get("text", ""))
-    if obj.get("type") == "mrkdwn":
-        return mrkdwn_chunks(text)
-    return [Chunk(spans=[Span(text)])]
-
-
-def slack_blocks(payload: str) -> list[dict[str, Any]] | None:
-    """A picture of a Block Kit payload's blocks (None when the part has no blocks)."""
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("blocks"), list):
-        return None
-    blocks: list[dict[str, Any]] = []
-    for block in data["blocks"]:
-        kind = block.get("type") if isinstance(block, dict) else None
-        if kind == "header":
-            blocks.append({"type": "header", "text": str((block.get("text") or {}).get("text", ""))})
-        elif kind == "section":
-            blocks.append(
-                {
-                    "type": "section",
-                    "text": _text_object(block.get("text")),
-                    "fields": [_text_object(item) for item in block.get("fields") or []],
-                }
-            )
-        elif kind == "context":
-            elements = []
-            for element in block.get("elements") or []:
-                if isinstance(element, dict) and element.get("type") == "image":
-                    elements.append([Chunk(spans=[Span(f"[{element.get('alt_text', 'image')}]")])])
-                else:
-                    elements.append(_text_object(element))
-            blocks.append({"type": "context", "elements": elements})
-        elif kind == "divider":
-            blocks.append({"type": "divider"})
-        elif kind == "image":
-            # External images are not loaded by the preview: their alt text stands in.
-            blocks.append(
-                {"type": "image", "alt": str(block.get("alt_text", "")), "url": block.get("image_url")}
-            )
-        else:
-            blocks.append({"type": "other", "kind": str(kind), "json": json.dumps(block, indent=2)})
-    return blocks
-
-
 #: "Send now" tries once: a web request must not wait out a delivery's retries.
 ONE_ATTEMPT = RetryPolicy(max_attempts=1)
-
-
-# -- the page -----------------------------------------------------------------------
 
 
 @dataclass
@@ -241,10 +90,8 @@ def _part_views(rendered: Rendered) -> list[PartView]:
         elif part.endswith("json"):
             pretty = pretty_json(text)
             blocks = slack_blocks(text)
-            fallback = ""
-            if blocks is not None:
-                fallback = str(json.loads(text).get("text", ""))
-            views.append(PartView(part, "json", pretty, blocks=blocks, fallback_text=_unescape(fallback)))
+            fallback = fallback_text(text) if blocks is not None else ""
+            views.append(PartView(part, "json", pretty, blocks=blocks, fallback_text=fallback))
         else:
             views.append(PartView(part, "text", text))
     # Subject first, then what a reader looks at, then the sources.

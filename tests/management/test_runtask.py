@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from taskmanager.models import AppCommand, Report, Task
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

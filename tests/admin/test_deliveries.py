@@ -78,12 +78,12 @@ def test_under_uwsgi_the_resend_action_queues_on_the_spooler(
 ):
     import functools
 
-    from taskmanager import admin as taskmanager_admin
+    from taskmanager.admin import deliveries
     from taskmanager.execution.uwsgi import jobs, spoolfiles
 
-    monkeypatch.setattr(taskmanager_admin, "has_spooler", lambda: True)
+    monkeypatch.setattr(deliveries, "has_spooler", lambda: True)
     monkeypatch.setattr(
-        taskmanager_admin, "spool_resend", functools.partial(spoolfiles.spool_resend, directory=str(tmp_path))
+        deliveries, "spool_resend", functools.partial(spoolfiles.spool_resend, directory=str(tmp_path))
     )
     url = reverse("admin:taskmanager_delivery_changelist")
     response = admin_client.post(

@@ -19,7 +19,7 @@ from taskmanager.notifications.samples import sample_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DOCS_IMAGE = Path(__file__).resolve().parent.parent / "docs" / "images" / "preview-admin.png"
+DOCS_IMAGE = Path(__file__).resolve().parents[2] / "docs" / "images" / "preview-admin.png"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

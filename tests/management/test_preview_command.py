@@ -19,7 +19,7 @@ from taskmanager.notifications.checks import check_notification_settings
 from taskmanager.notifications.preview import BLOCK_KIT_BUILDER
 from tests.fakes import FakeSlack
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MAIL = "taskmanager.notifications.MailNotificationHandler"
 SLACK = "taskmanager.notifications.SlackNotificationHandler"
 LOG = "taskmanager.notifications.LogNotificationHandler"

@@ -1,0 +1,163 @@
+"""The delivery admin: each notification delivery of a report, and the Resend action."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from taskmanager.admin.mixins import RecordAdminMixin, TaskmanagerAdminMixin
+from taskmanager.execution.uwsgi.spoolfiles import has_spooler, spool_resend
+from taskmanager.models import Delivery
+from taskmanager.notifications.resend import resend, resendable
+
+_DELIVERY_STATUS_CSS = {
+    Delivery.STATUS_SENT: "ok",
+    Delivery.STATUS_FAILED: "failed",
+    Delivery.STATUS_PENDING: "warnings",
+    Delivery.STATUS_SKIPPED: "none",
+}
+
+
+def delivery_badge(status: str) -> SafeString:
+    return format_html(
+        '<span class="tm-badge tm-badge-{}">{}</span>', _DELIVERY_STATUS_CSS.get(status, "none"), status
+    )
+
+
+class DeliveryInline(RecordAdminMixin, admin.TabularInline):
+    """A report's notification deliveries, read-only."""
+
+    model = Delivery
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = readonly_fields = (
+        "handler",
+        "level",
+        "status_badge",
+        "attempts",
+        "permanent",
+        "last_error",
+        "created",
+    )
+    ordering = ("-created", "-id")
+
+    @admin.display(description=_("status"))
+    def status_badge(self, obj: Delivery) -> SafeString:
+        return delivery_badge(obj.status)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(RecordAdminMixin, TaskmanagerAdminMixin):
+    list_display = (
+        "created",
+        "report_link",
+        "task_name",
+        "handler",
+        "level",
+        "status_badge",
+        "attempts",
+        "error",
+    )
+    list_filter = ("status", "handler", "permanent", "test", "level", "created")
+    list_select_related = ("report__task",)
+    search_fields = ("report__task__name", "handler", "last_error")
+    date_hierarchy = "created"
+    actions = ["resend_deliveries"]
+    fields = readonly_fields = (
+        "report_link",
+        "handler",
+        "level",
+        "status_badge",
+        "attempts",
+        "permanent",
+        "last_error",
+        "test",
+        "created",
+        "updated",
+        "sent_at",
+        "rendered_parts",
+    )
+
+    @admin.display(description=_("report"), ordering="report")
+    def report_link(self, obj: Delivery) -> SafeString:
+        url = reverse("admin:taskmanager_report_change", args=(obj.report.pk,))
+        return format_html('<a href="{}">{}</a>', url, obj.report.pk)
+
+    @admin.display(description=_("task"), ordering="report__task__name")
+    def task_name(self, obj: Delivery) -> str:
+        return obj.report.task.name
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, obj: Delivery) -> SafeString:
+        return delivery_badge(obj.status)
+
+    @admin.display(description=_("last error"))
+    def error(self, obj: Delivery) -> str:
+        text = obj.last_error or ""
+        return text if len(text) <= 120 else text[:119] + "…"
+
+    @admin.display(description=_("rendered parts"))
+    def rendered_parts(self, obj: Delivery) -> SafeString | str:
+        if not obj.parts:
+            return "-"
+        return format_html_join("", '<h4>{}</h4><pre class="tm-log-tail">{}</pre>', sorted(obj.parts.items()))
+
+    @admin.action(description=_("Resend the selected failed deliveries"), permissions=["view"])
+    def resend_deliveries(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        selected = set(queryset.values_list("pk", flat=True))
+        candidates = [d for d in resendable() if d.pk in selected]
+        skipped = len(selected) - len(candidates)
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d delivery was not resent: it was sent, or its report has since been delivered.",
+                    "%(count)d deliveries were not resent: they were sent, or their report has since been "
+                    "delivered.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.INFO,
+            )
+        if has_spooler():
+            # The web worker never waits for deliveries: the spooler resends.
+            for delivery in candidates:
+                spool_resend(report=delivery.report.pk, handler=delivery.handler)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d delivery queued on the spooler for resending.",
+                    "%(count)d deliveries queued on the spooler for resending.",
+                    len(candidates),
+                )
+                % {"count": len(candidates)},
+            )
+            return
+        for result in resend(candidates):
+            outcome = result.outcome
+            if outcome is not None and outcome.sent:
+                self.message_user(
+                    request,
+                    format_html(
+                        gettext("Delivery {} ({}) sent."), result.delivery.pk, result.delivery.handler
+                    ),
+                )
+            else:
+                error = result.error if outcome is None else outcome.error
+                self.message_user(
+                    request,
+                    format_html(
+                        gettext("Delivery {} ({}) failed again: {}"),
+                        result.delivery.pk,
+                        result.delivery.handler,
+                        error,
+                    ),
+                    messages.ERROR,
+                )

@@ -1,0 +1,83 @@
+"""The report admin: a read-only record of a run, its deliveries inline, its notifications' preview."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from taskmanager.admin.deliveries import DeliveryInline
+from taskmanager.admin.display import format_duration, log_download_url, log_viewer_url, result_badge
+from taskmanager.admin.mixins import RecordAdminMixin, TaskmanagerAdminMixin
+from taskmanager.admin.preview import ReportPreviewMixin
+from taskmanager.models import Report
+
+
+@admin.register(Report)
+class ReportAdmin(ReportPreviewMixin, RecordAdminMixin, TaskmanagerAdminMixin):
+    list_display = (
+        "invocation_datetime",
+        "task",
+        "result",
+        "end_datetime",
+        "duration",
+        "n_log_lines",
+        "n_log_errors",
+        "n_log_warnings",
+    )
+    list_filter = ("invocation_result", "task", "invocation_datetime")
+    list_select_related = ("task",)
+    inlines = [DeliveryInline]
+    search_fields = ("task__name",)
+    date_hierarchy = "invocation_datetime"
+    view_on_site = False
+    fields = readonly_fields = (
+        "task",
+        "result",
+        "invocation_datetime",
+        "end_datetime",
+        "duration",
+        "n_log_lines",
+        "n_log_errors",
+        "n_log_warnings",
+        "notifications_disabled",
+        "extra_data",
+        "logfile",
+        "log_links",
+        "log_tail",
+    )
+
+    @admin.display(description=_("result"), ordering="invocation_result")
+    def result(self, obj: Report) -> SafeString:
+        return result_badge(obj.invocation_result)
+
+    @admin.display(description=_("duration"))
+    def duration(self, obj: Report) -> str:
+        return format_duration(obj.duration)
+
+    @admin.display(description=_("extra"))
+    def extra_data(self, obj: Report) -> SafeString | str:
+        if not obj.extra:
+            return "-"
+        return format_html("<pre>{}</pre>", json.dumps(obj.extra, indent=2, ensure_ascii=False, default=str))
+
+    @admin.display(description=_("full log"))
+    def log_links(self, obj: Report) -> SafeString | str:
+        links = []
+        viewer = log_viewer_url(obj.pk)
+        if viewer:
+            links.append((viewer, _("view the whole log")))
+        download = log_download_url(obj.pk)
+        if download:
+            links.append((download, _("download raw")))
+        if not links:
+            return gettext("include taskmanager.urls in the project's URLs to view the whole log")
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    @admin.display(description=_("log tail"))
+    def log_tail(self, obj: Report) -> SafeString:
+        return format_html('<pre class="tm-log-tail">{}</pre>', obj.log)

@@ -1,0 +1,79 @@
+"""The report admin: list, search, and the read-only report page with its log links."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.http import StreamingHttpResponse
+from django.test import Client
+from django.urls import reverse
+
+from taskmanager.models import Report, Task
+from tests.admin.pages import add_report, page, result_list
+
+pytestmark = pytest.mark.django_db
+
+
+def chunks(response: object) -> Iterator[bytes]:
+    """What a streamed response sends, chunk by chunk (and that it is streamed)."""
+    assert isinstance(response, StreamingHttpResponse)
+    yield from response
+
+
+def streamed(response: object) -> str:
+    return b"".join(chunks(response)).decode()
+
+
+def test_the_report_list_shows_result_duration_and_counts(
+    admin_client: Client, task: Task, tmp_path: Path
+) -> None:
+    add_report(task, 1, tmp_path, result=Report.RESULT_FAILED)
+
+    html = page(admin_client.get(reverse("admin:taskmanager_report_changelist")))
+
+    assert '<span class="tm-badge tm-badge-failed">FAILED</span>' in html
+    assert "nightly import" in html
+    assert '<td class="field-duration">1 min 15 s</td>' in html
+    assert '<td class="field-n_log_lines">10</td>' in html
+    assert '<td class="field-n_log_warnings">1</td>' in html
+
+
+def test_the_report_list_searches_by_task_name(admin_client: Client, task: Task, tmp_path: Path) -> None:
+    add_report(task, 1, tmp_path)
+    other = Task.objects.create(name="weekly export", command=task.command)
+    add_report(other, 2, tmp_path)
+
+    html = result_list(admin_client.get(reverse("admin:taskmanager_report_changelist"), {"q": "weekly"}))
+
+    assert "weekly export" in html
+    assert "nightly import" not in html
+
+
+def test_the_report_page_is_read_only_with_the_stored_tail_and_log_links(
+    admin_client: Client, task: Task, tmp_path: Path
+) -> None:
+    report = add_report(task, 1, tmp_path)
+    report.extra = {"summary": "imported <1234> rows"}
+    report.save()
+
+    html = page(admin_client.get(reverse("admin:taskmanager_report_change", args=(report.pk,))))
+
+    assert 'name="_save"' not in html
+    assert '<pre class="tm-log-tail">run 1 line 8\nWARNING run 1 price missing\ntail of run 1</pre>' in html
+    assert "imported &lt;1234&gt; rows" in html
+    viewer = reverse("log_viewer", args=(report.pk,))
+    download = reverse("log_download", args=(report.pk,))
+    assert f'href="{viewer}"' in html
+    assert f'href="{download}"' in html
+
+    log_page = streamed(admin_client.get(viewer))
+    assert '<span class="tm-badge tm-badge-warnings">WARNINGS</span>' in log_page
+    assert "10 lines" in log_page
+    assert "run 1 line 1" in log_page  # beyond the stored tail
+    assert '<span id="L9" class="tm-line tm-line-warning">' in log_page
+    raw = streamed(admin_client.get(download))
+    assert raw.splitlines()[0] == "run 1 line 1"
+
+
+def test_reports_cannot_be_added_by_hand(admin_client: Client) -> None:
+    assert admin_client.get(reverse("admin:taskmanager_report_add")).status_code == 403
