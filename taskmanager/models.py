@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taskmanager import scheduling
 from taskmanager.arguments import command_argv, split_arguments
+from taskmanager.results import Result, level_of_result
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -69,11 +70,12 @@ class TaskCategory(models.Model):
 class Report(models.Model):
     """The classified outcome of one run of a task."""
 
+    # 2.x's names of the results; the field stores a Result as its name.
     RESULT_NO = ""
-    RESULT_OK = "ok"
-    RESULT_WARNINGS = "warnings"
-    RESULT_ERRORS = "errors"
-    RESULT_FAILED = "failed"
+    RESULT_OK = Result.OK
+    RESULT_WARNINGS = Result.WARNINGS
+    RESULT_ERRORS = Result.ERRORS
+    RESULT_FAILED = Result.FAILED
     RESULT_CHOICES = (
         (RESULT_NO, "---"),
         (RESULT_OK, "OK"),
@@ -112,6 +114,11 @@ class Report(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:taskmanager_report_change", args=(self.pk,))
+
+    @property
+    def result(self) -> Result | None:
+        """``invocation_result`` as a :class:`~taskmanager.results.Result`; None while the run goes on."""
+        return level_of_result(self.invocation_result)
 
     @property
     def duration(self) -> datetime.timedelta | None:

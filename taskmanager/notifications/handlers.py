@@ -18,7 +18,7 @@ from taskmanager.notifications.exceptions import (
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.rendering import get_renderer
 from taskmanager.notifications.transport import Transport
-from taskmanager.results import Level, level_of_result
+from taskmanager.results import Result
 
 if TYPE_CHECKING:
     from taskmanager.models import Report
@@ -43,7 +43,7 @@ class NotificationHandler:
         self,
         name: str,
         *,
-        level: Level = Level.ERRORS,
+        level: Result = Result.ERRORS,
         templates: str | None = None,
         transport_class: type[Transport] | None = None,
         options: dict[str, Any] | None = None,
@@ -86,10 +86,7 @@ class NotificationHandler:
             ) from None
 
     def __repr__(self) -> str:
-        return (
-            f"<{type(self).__name__} {self.name!r} level={self.level.label} "
-            f"templates={self.template_folder!r}>"
-        )
+        return f"<{type(self).__name__} {self.name!r} level={self.level} templates={self.template_folder!r}>"
 
     @property
     def template_parts(self) -> tuple[str, ...]:
@@ -122,10 +119,10 @@ class NotificationHandler:
 
     def accepts(self, report: Report) -> bool:
         """Whether ``report`` is at or above this handler's level."""
-        level = level_of_result(report.invocation_result)
-        return level is not None and level >= self.level
+        result = report.result
+        return result is not None and result >= self.level
 
-    def context(self, report: Report, *, level: Level | None = None) -> dict[str, Any]:
+    def context(self, report: Report, *, level: Result | None = None) -> dict[str, Any]:
         return {**build_context(report, handler=self.name, level=level), **self.extra_context(report)}
 
     def extra_context(self, report: Report) -> dict[str, Any]:
@@ -136,7 +133,7 @@ class NotificationHandler:
         self,
         report: Report,
         *,
-        level: Level | None = None,
+        level: Result | None = None,
         context: dict[str, Any] | None = None,
         test: bool = False,
         strict: bool = False,

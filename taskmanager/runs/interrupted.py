@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from taskmanager.conf import settings
 from taskmanager.models import Report, Task
+from taskmanager.results import Result
 from taskmanager.runs.runner import logfile_path
 
 NOTE_INTERRUPTED = (
@@ -40,7 +41,7 @@ def close_interrupted(report: Report, note: str) -> bool:
     with transaction.atomic():
         now = timezone.now()
         closed = Report.objects.filter(pk=report.pk, end_datetime__isnull=True).update(
-            end_datetime=now, invocation_result=Report.RESULT_FAILED
+            end_datetime=now, invocation_result=Result.FAILED
         )
         if not closed:
             return False
@@ -63,7 +64,7 @@ def close_interrupted(report: Report, note: str) -> bool:
         if task.last_report == report:
             Task.objects.filter(pk=task.pk).update(
                 cached_last_invocation_datetime=report.invocation_datetime,
-                cached_last_invocation_result=Report.RESULT_FAILED,
+                cached_last_invocation_result=Result.FAILED,
                 cached_last_invocation_n_errors=None,
                 cached_last_invocation_n_warnings=None,
             )

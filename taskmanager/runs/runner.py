@@ -33,6 +33,7 @@ from taskmanager.arguments import ArgumentsError
 from taskmanager.conf import settings
 from taskmanager.extra import collecting_extra
 from taskmanager.models import AppCommand, Report, Task
+from taskmanager.results import Result
 from taskmanager.runs.capture import LogSink, capturing
 
 # Large enough that a 40 MB log costs a few hundred write calls.
@@ -79,14 +80,14 @@ def run_captured(sink: LogSink, run: Callable[[], None]) -> Outcome:
     return outcome
 
 
-def classify(failed: bool, n_errors: int, n_warnings: int) -> str:
+def classify(failed: bool, n_errors: int, n_warnings: int) -> Result:
     if failed:
-        return Report.RESULT_FAILED
+        return Result.FAILED
     if n_errors:
-        return Report.RESULT_ERRORS
+        return Result.ERRORS
     if n_warnings:
-        return Report.RESULT_WARNINGS
-    return Report.RESULT_OK
+        return Result.WARNINGS
+    return Result.OK
 
 
 def logfile_path(task: Task, report: Report, started: datetime.datetime) -> str:
