@@ -6,6 +6,8 @@ import datetime
 
 from markupsafe import Markup
 
+from taskmanager.results import line_severity
+
 _MRKDWN_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
@@ -58,23 +60,14 @@ def truncate_middle(value: object, length: int) -> str:
     return text[: max(0, length - len(marker))] + marker
 
 
-_LEVEL_WORD_SEPARATORS = str.maketrans("[]:", "   ")
-
-
 def log_severity(line: object) -> str:
-    """``"error"``, ``"warning"`` or ``""``: the level word a log line carries.
+    """``"error"``, ``"warning"`` or ``""``: how the report's counts take the log line.
 
-    A word, not any mention: ``ERROR``, ``[ERROR]`` and ``ERROR:`` (any case) make an
-    error, as do ``CRITICAL`` and the first line of a traceback; ``WARNING`` and
-    ``WARN`` a warning. ``"no errors found"`` is neither. For colouring log lines.
+    The rule of the counts (:func:`taskmanager.results.line_result`): ``ERROR`` anywhere in
+    the line makes an error, else ``WARNING`` a warning; case-sensitive. So the coloured
+    lines are the counted ones. For colouring log lines.
     """
-    text = str(line)
-    words = text.translate(_LEVEL_WORD_SEPARATORS).upper().split()
-    if "ERROR" in words or "CRITICAL" in words or text.startswith("Traceback (most recent call last)"):
-        return "error"
-    if "WARNING" in words or "WARN" in words:
-        return "warning"
-    return ""
+    return line_severity(line)
 
 
 FILTERS = {

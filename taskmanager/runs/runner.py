@@ -2,7 +2,7 @@
 
 The command runs as ``manage.py <name> <arguments>`` would (its own parser,
 2.x's argument syntax) while :mod:`taskmanager.runs.capture` streams all it writes
-to the report's log file. The result:
+into a :class:`~taskmanager.runs.sink.LogSink`: the report's log file, counted. The result:
 
 * ``failed`` when the command raised (``CommandError``, any exception, or
   ``SystemExit`` with a non-zero code); the traceback goes into the log;
@@ -34,7 +34,8 @@ from taskmanager.conf import settings
 from taskmanager.extra import collecting_extra
 from taskmanager.models import AppCommand, Report, Task
 from taskmanager.results import Result
-from taskmanager.runs.capture import LogSink, capturing
+from taskmanager.runs.capture import capturing
+from taskmanager.runs.sink import LogSink
 
 # Large enough that a 40 MB log costs a few hundred write calls.
 _FILE_BUFFER = 256 * 1024
