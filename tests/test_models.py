@@ -3,8 +3,8 @@ log file only when needed)."""
 
 import pytest
 
-from taskmanager import models
-from taskmanager.models import Report
+from taskmanager import logfiles
+from taskmanager.models import Report, Task
 from taskmanager.results import Result
 
 
@@ -13,7 +13,7 @@ def never_read_the_file(monkeypatch):
     def read(*args, **kwargs):
         raise AssertionError("the log file was read")
 
-    monkeypatch.setattr(models, "_tail_of_file", read)
+    monkeypatch.setattr(logfiles, "tail_of_file", read)
 
 
 @pytest.fixture
@@ -65,3 +65,18 @@ def test_a_result_is_stored_as_its_name(make_report):
     assert type(report.invocation_result) is str
     assert (report.invocation_result, report.result) == ("failed", Result.FAILED)
     assert Report.RESULT_FAILED is Result.FAILED
+
+
+def test_the_last_run_is_copied_to_the_task_and_only_those_fields_saved(make_report):
+    report = make_report("errors")
+    task = report.task
+    Task.objects.filter(pk=task.pk).update(name="renamed in the admin meanwhile", status=Task.STATUS_STARTED)
+    task.status = Task.STATUS_IDLE
+
+    task.record_last_run(report, "status")
+
+    task.refresh_from_db()
+    assert (task.name, task.status) == ("renamed in the admin meanwhile", Task.STATUS_IDLE)
+    assert task.cached_last_invocation_datetime == report.invocation_datetime
+    assert task.cached_last_invocation_result == "errors"
+    assert (task.cached_last_invocation_n_errors, task.cached_last_invocation_n_warnings) == (2, 1)
