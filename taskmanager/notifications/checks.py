@@ -76,7 +76,7 @@ def check_templates(handlers: list[NotificationHandler]) -> list[checks.CheckMes
     messages: list[checks.CheckMessage] = []
     compiled: set[tuple[str, str]] = set()
     for handler in handlers:
-        folder = handler.template_folder
+        folder = handler.templates
         for name, root in renderer.files_in(folder):
             if (name, str(root.path)) in compiled:
                 continue

@@ -7,6 +7,7 @@ import datetime
 from markupsafe import Markup
 
 from taskmanager.results import line_severity
+from taskmanager.text import cut, more_characters
 
 _MRKDWN_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
@@ -51,13 +52,11 @@ def plural(count: int | None, singular: str, plural_form: str | None = None) -> 
     return f"{count:,} {word}"
 
 
-def truncate_middle(value: object, length: int) -> str:
-    """Cut ``value`` to ``length`` characters, saying how much was left out."""
+def truncate_end(value: object, length: int) -> str:
+    """Cut the end of ``value`` so that it has ``length`` characters, the marker
+    ``… N more characters`` included (N: how far over ``length`` it was)."""
     text = str(value)
-    if len(text) <= length:
-        return text
-    marker = f"… {len(text) - length:,} more characters"
-    return text[: max(0, length - len(marker))] + marker
+    return cut(text, length, more_characters(len(text) - length))
 
 
 def log_severity(line: object) -> str:
@@ -75,6 +74,6 @@ FILTERS = {
     "markdown": markdown,
     "duration": duration,
     "plural": plural,
-    "truncate_chars": truncate_middle,
+    "truncate_chars": truncate_end,
     "log_severity": log_severity,
 }

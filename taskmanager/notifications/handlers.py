@@ -19,6 +19,7 @@ from taskmanager.notifications.message import Message
 from taskmanager.notifications.rendering import get_renderer
 from taskmanager.notifications.transport import Transport
 from taskmanager.results import Result
+from taskmanager.text import SECRET, part_kind, redact
 
 if TYPE_CHECKING:
     from taskmanager.models import Report
@@ -36,8 +37,9 @@ class NotificationHandler:
 
     #: Default transport class; settings' ``transport`` overrides it.
     transport_class: type[Transport] | None = None
-    #: Default template folder; settings' ``templates`` overrides it.
-    templates: str | None = None
+    #: The folder of the handler's templates (``"slack"``): a subclass sets a default,
+    #: settings' ``templates`` overrides it for one handler. Empty: none.
+    templates: str = ""
 
     def __init__(
         self,
@@ -71,7 +73,7 @@ class NotificationHandler:
                 hint="Give 'templates': the folder its templates are in, e.g. 'teams'.",
             )
         self.transport_class = transport_class
-        self.template_folder = folder
+        self.templates = folder
         self.options = dict(options or {})
         try:
             self.transport = transport_class(**self.options)
@@ -86,7 +88,12 @@ class NotificationHandler:
             ) from None
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name!r} level={self.level} templates={self.template_folder!r}>"
+        return f"<{type(self).__name__} {self.name!r} level={self.level} templates={self.templates!r}>"
+
+    @property
+    def template_folder(self) -> str:
+        """3.0's name of :attr:`templates`, the folder of the handler's templates."""
+        return self.templates
 
     @property
     def template_parts(self) -> tuple[str, ...]:
@@ -106,14 +113,12 @@ class NotificationHandler:
 
     def redact(self, text: str) -> str:
         """``text`` with every secret value replaced by ``[secret]``."""
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, "[secret]")
-        return text
+        return redact(text, self.secrets)
 
     def public_options(self) -> dict[str, Any]:
         """The transport options as they may be shown (secrets masked)."""
         return {
-            key: "[secret]" if key in self.transport.secret_options and value else value
+            key: SECRET if key in self.transport.secret_options and value else value
             for key, value in self.options.items()
         }
 
@@ -220,11 +225,6 @@ class NotificationHandler:
     def send(self, message: Message) -> None:
         self.transport.send(message)
 
-    def emit(self, report: Report) -> Message:
-        message = self.render(report)
-        self.send(message)
-        return message
-
 
 def _seconds_option(name: str, key: str, value: object, upper: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= upper:
@@ -260,10 +260,11 @@ def minimal_part(part: str, context: dict[str, Any], problem: str) -> str:
     task = str(context.get("task_name", "a task"))
     result = str(context.get("result") or context.get("level", ""))
     text = f"{task} finished with {result}; the notification template failed: {problem}"
-    if part.startswith("subject"):
+    kind = part_kind(part)
+    if kind == "subject":
         return " ".join(f"[{result}] {task} (notification template failed)".split())[:200]
-    if part.endswith("json"):
+    if kind == "json":
         return json.dumps({"text": text[:3900]})
-    if part.endswith(("html", "htm")):
+    if kind == "html":
         return f"<!doctype html><html><body><p>{html.escape(text)}</p></body></html>"
     return text

@@ -22,6 +22,7 @@ from collections import deque
 from typing import BinaryIO
 
 from taskmanager.results import LINE_MARKERS, Result, line_result
+from taskmanager.text import clip
 
 # A marker split across two writes is still found: keep this many characters.
 _CARRY = max(len(word) for word, _result in LINE_MARKERS) - 1
@@ -33,17 +34,6 @@ _BATCH = 64 * 1024
 
 def _line_level(text: str) -> Result:
     return line_result(text) or Result.OK
-
-
-def clip(line: str, limit: int, length: int | None = None) -> str:
-    """Cut ``line`` at ``limit`` characters, saying how many were left out.
-
-    ``length`` is the line's real length when ``line`` holds only its head.
-    """
-    length = len(line) if length is None else length
-    if limit <= 0 or length <= limit:
-        return line
-    return f"{line[:limit]}… [{length - limit:,} more characters]"
 
 
 def encode(text: str) -> tuple[str, bytes]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from taskmanager.results import Result
-from taskmanager.runs.sink import LogSink, clip
+from taskmanager.runs.sink import LogSink
 
 
 class File(io.BytesIO):
@@ -96,12 +96,6 @@ def test_a_block_starts_on_a_line_of_its_own_and_counts_once() -> None:
     target.close()
     assert fh.content() == b"progress ...\nERROR record\nWARNING in its second line\nnext\n"
     assert (target.n_lines, target.n_errors, target.n_warnings) == (4, 0, 1)
-
-
-def test_clip_says_how_many_characters_were_cut() -> None:
-    assert clip("abcdef", 4) == "abcd… [2 more characters]"
-    assert clip("abcd", 4) == "abcd"
-    assert clip("abcdef", 0) == "abcdef"
 
 
 class FullDisk(io.BytesIO):
