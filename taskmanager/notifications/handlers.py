@@ -154,7 +154,7 @@ class NotificationHandler:
         problems: list[str] = []
         for part in self.template_parts:
             if strict:
-                name, _root = get_renderer().resolve(self.template_folder, context["level"], part)
+                name, _root = get_renderer().resolve(self.templates, context["level"], part)
                 parts[part] = self._render_part(name, part, context)
             else:
                 parts[part] = self._render_with_fallback(part, context, problems)
@@ -201,16 +201,14 @@ class NotificationHandler:
         renderer = get_renderer()
         level = context["level"]
         try:
-            name, _root = renderer.resolve(self.template_folder, level, part)
+            name, _root = renderer.resolve(self.templates, level, part)
             return self._render_part(name, part, context)
         except NotificationTemplateError as exc:
             problem = self.redact(str(exc))
             logger.error("Notification handler %r: template failed, falling back: %s", self.name, problem)
             problems.append(problem)
         try:
-            return self._render_part(
-                renderer.resolve_shipped(self.template_folder, level, part), part, context
-            )
+            return self._render_part(renderer.resolve_shipped(self.templates, level, part), part, context)
         except NotificationTemplateError as exc:
             if not isinstance(exc, TemplateNotFound):
                 problem = self.redact(str(exc))
