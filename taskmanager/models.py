@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from taskmanager import scheduling
-from taskmanager.arguments import command_argv, split_arguments
+from taskmanager import logfiles, scheduling
+from taskmanager.arguments import command_argv
+from taskmanager.results import Result, level_of_result
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -69,11 +70,12 @@ class TaskCategory(models.Model):
 class Report(models.Model):
     """The classified outcome of one run of a task."""
 
+    # 2.x's names of the results; the field stores a Result as its name.
     RESULT_NO = ""
-    RESULT_OK = "ok"
-    RESULT_WARNINGS = "warnings"
-    RESULT_ERRORS = "errors"
-    RESULT_FAILED = "failed"
+    RESULT_OK = Result.OK
+    RESULT_WARNINGS = Result.WARNINGS
+    RESULT_ERRORS = Result.ERRORS
+    RESULT_FAILED = Result.FAILED
     RESULT_CHOICES = (
         (RESULT_NO, "---"),
         (RESULT_OK, "OK"),
@@ -114,6 +116,11 @@ class Report(models.Model):
         return reverse("admin:taskmanager_report_change", args=(self.pk,))
 
     @property
+    def result(self) -> Result | None:
+        """``invocation_result`` as a :class:`~taskmanager.results.Result`; None while the run goes on."""
+        return level_of_result(self.invocation_result)
+
+    @property
     def duration(self) -> datetime.timedelta | None:
         if self.end_datetime is None or self.invocation_datetime is None:
             return None
@@ -128,9 +135,7 @@ class Report(models.Model):
     def iter_log_lines(self) -> Iterable[str]:
         """Yield every log line, from the log file when kept, else the stored tail."""
         if self.has_logfile():
-            with open(self.logfile, encoding="utf-8", errors="replace") as fh:
-                for line in fh:
-                    yield line.rstrip("\n")
+            yield from logfiles.read_lines(self.logfile)
         else:
             yield from self.log.splitlines()
 
@@ -143,27 +148,12 @@ class Report(models.Model):
         whole_log = self.n_log_lines is not None and len(stored) >= self.n_log_lines
         if len(stored) >= n or whole_log or not self.has_logfile():
             return stored[-n:]
-        return _tail_of_file(self.logfile, n)
+        return logfiles.tail_of_file(self.logfile, n)
 
     def emit_notifications(self) -> Any:
         """Send this report to every notification handler whose level it reaches
         (:func:`taskmanager.notifications.emission.emit_notifications`)."""
         return layers_above().emit_notifications(self)
-
-
-def _tail_of_file(path: str, n: int, block: int = 64 * 1024) -> list[str]:
-    """Read the last ``n`` lines of ``path`` by seeking back from its end."""
-    with open(path, "rb") as fh:
-        fh.seek(0, os.SEEK_END)
-        end = fh.tell()
-        data = b""
-        while end > 0 and data.count(b"\n") <= n:
-            start = max(0, end - block)
-            fh.seek(start)
-            data = fh.read(end - start) + data
-            end = start
-    lines = data.decode("utf-8", errors="replace").splitlines()
-    return lines[-n:]
 
 
 class Task(models.Model):
@@ -243,11 +233,6 @@ class Task(models.Model):
         return f"{self.name} ({self.status})"
 
     @property
-    def arguments_list(self) -> list[str]:
-        """The command line after the command's name, as argv tokens."""
-        return split_arguments(self.arguments)
-
-    @property
     def command_argv(self) -> list[str]:
         """The argv passed to the command (``--disable-notifications`` taken out)."""
         return command_argv(self.arguments)[0]
@@ -259,6 +244,16 @@ class Task(models.Model):
     @property
     def last_report(self) -> Report | None:
         return self.report_set.order_by("-invocation_datetime", "-id").first()
+
+    def record_last_run(self, report: Report, *also: str) -> None:
+        """Copy ``report``'s start, result and counts to the ``cached_last_*`` fields the admin's
+        list shows, and save only those and the fields named in ``also``: the task may have
+        been edited in the admin meanwhile."""
+        self.cached_last_invocation_datetime = report.invocation_datetime
+        self.cached_last_invocation_result = report.invocation_result
+        self.cached_last_invocation_n_errors = report.n_log_errors
+        self.cached_last_invocation_n_warnings = report.n_log_warnings
+        self.save(update_fields=[*_LAST_RUN_FIELDS, *also])
 
     def launch(self) -> Report | None:
         """Run the task: on uWSGI's spooler when this process has one, else now, here.
@@ -292,6 +287,14 @@ class Task(models.Model):
         if not self.repetition_period or anchor is None:
             return None
         return scheduling.next_ride(anchor, self.repetition_period, self.repetition_rate, after)
+
+
+_LAST_RUN_FIELDS = (
+    "cached_last_invocation_datetime",
+    "cached_last_invocation_result",
+    "cached_last_invocation_n_errors",
+    "cached_last_invocation_n_warnings",
+)
 
 
 class Delivery(models.Model):

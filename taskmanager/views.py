@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from taskmanager.models import Report
+from taskmanager.results import line_severity
 
 # Where the template puts the log lines; the page is sent as the rendered
 # text before it, the lines as they are read, then the text after it.
@@ -33,15 +34,6 @@ LOG_LINES_MARKER = "<!-- taskmanager:log-lines -->"
 
 # ?only=errors / ?only=warnings keep the lines highlighted with that class.
 LINE_FILTERS = {"": "", "errors": "error", "warnings": "warning"}
-
-
-def line_class(line: str) -> str:
-    """``error`` or ``warning`` for lines to highlight (ERROR wins, as in the counts)."""
-    if "ERROR" in line:
-        return "error"
-    if "WARNING" in line:
-        return "warning"
-    return ""
 
 
 def get_report_for(request: HttpRequest, pk: int) -> Report:
@@ -112,7 +104,8 @@ class LogViewerView(View):
         chunk: list[str] = []
         shown = 0
         for number, line in enumerate(report.iter_log_lines(), start=1):
-            css = line_class(line)
+            # The rule of the report's counts: the highlighted lines are the counted ones.
+            css = line_severity(line)
             if wanted and css != wanted:
                 continue
             shown += 1

@@ -1,8 +1,11 @@
-"""Report.log_tail_lines: the stored tail first, the end of the log file only when needed."""
+"""The models: a report's result, and its log tail (the stored tail first, the end of the
+log file only when needed)."""
 
 import pytest
 
-from taskmanager import models
+from taskmanager import logfiles
+from taskmanager.models import Report, Task
+from taskmanager.results import Result
 
 
 @pytest.fixture
@@ -10,7 +13,7 @@ def never_read_the_file(monkeypatch):
     def read(*args, **kwargs):
         raise AssertionError("the log file was read")
 
-    monkeypatch.setattr(models, "_tail_of_file", read)
+    monkeypatch.setattr(logfiles, "tail_of_file", read)
 
 
 @pytest.fixture
@@ -47,3 +50,33 @@ def test_without_a_log_file_the_stored_tail_is_all_there_is(make_report, tmp_pat
 
     assert report.log_tail_lines(5) == ["a", "b"]
     assert report.log_tail_lines(0) == []
+
+
+def test_a_reports_result_is_a_result_and_none_while_it_runs(make_report):
+    assert make_report("errors").result is Result.ERRORS
+    assert make_report("").result is None
+
+
+def test_a_result_is_stored_as_its_name(make_report):
+    report = make_report("ok")
+    report.invocation_result = Result.FAILED
+    report.save()
+    report.refresh_from_db()
+    assert type(report.invocation_result) is str
+    assert (report.invocation_result, report.result) == ("failed", Result.FAILED)
+    assert Report.RESULT_FAILED is Result.FAILED
+
+
+def test_the_last_run_is_copied_to_the_task_and_only_those_fields_saved(make_report):
+    report = make_report("errors")
+    task = report.task
+    Task.objects.filter(pk=task.pk).update(name="renamed in the admin meanwhile", status=Task.STATUS_STARTED)
+    task.status = Task.STATUS_IDLE
+
+    task.record_last_run(report, "status")
+
+    task.refresh_from_db()
+    assert (task.name, task.status) == ("renamed in the admin meanwhile", Task.STATUS_IDLE)
+    assert task.cached_last_invocation_datetime == report.invocation_datetime
+    assert task.cached_last_invocation_result == "errors"
+    assert (task.cached_last_invocation_n_errors, task.cached_last_invocation_n_warnings) == (2, 1)

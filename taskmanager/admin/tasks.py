@@ -214,11 +214,12 @@ class TaskAdmin(TaskmanagerAdminMixin):
                 messages.SUCCESS,
             )
             return
-        level = {
+        levels: dict[str, int] = {
             Report.RESULT_OK: messages.SUCCESS,
             Report.RESULT_WARNINGS: messages.WARNING,
             Report.RESULT_ERRORS: messages.WARNING,
-        }.get(report.invocation_result, messages.ERROR)
+        }
+        level = levels.get(report.invocation_result, messages.ERROR)
         self.message_user(
             request,
             format_html(

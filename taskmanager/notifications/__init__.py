@@ -18,7 +18,7 @@ from taskmanager.notifications.exceptions import (
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.transport import Transport
-from taskmanager.results import Level
+from taskmanager.results import Level, Result
 
 #: The built-in channels' public names, resolved on first use: the framework core imports
 #: no channel, and a process pays only for the channels its settings name (Slack's needs
@@ -49,6 +49,7 @@ __all__ = [
     "NotificationConfigurationError",
     "NotificationHandler",
     "NotificationTemplateError",
+    "Result",
     "SlackNotificationHandler",
     "SlackTransport",
     "TemplateNotFound",

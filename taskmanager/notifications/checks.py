@@ -18,7 +18,7 @@ from taskmanager.notifications.config import SETTING, load_handlers
 from taskmanager.notifications.exceptions import NotificationTemplateError, TemplateNotFound
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.rendering import Renderer, search_roots
-from taskmanager.results import Level
+from taskmanager.results import Result
 
 _LEGACY = (
     "NOTIFICATIONS_SLACK_TOKEN",
@@ -76,7 +76,7 @@ def check_templates(handlers: list[NotificationHandler]) -> list[checks.CheckMes
     messages: list[checks.CheckMessage] = []
     compiled: set[tuple[str, str]] = set()
     for handler in handlers:
-        folder = handler.template_folder
+        folder = handler.templates
         for name, root in renderer.files_in(folder):
             if (name, str(root.path)) in compiled:
                 continue
@@ -97,13 +97,13 @@ def check_templates(handlers: list[NotificationHandler]) -> list[checks.CheckMes
         for part in handler.template_parts:
             missing: list[str] = []
             tried: list[str] = []
-            for level in Level:
+            for level in Result:
                 if level < handler.level:
                     continue
                 try:
-                    renderer.resolve(folder, level.label, part)
+                    renderer.resolve(folder, level, part)
                 except TemplateNotFound as exc:
-                    missing.append(level.label)
+                    missing.append(level)
                     tried.extend(path for path in exc.tried if path not in tried)
             if missing:
                 messages.append(

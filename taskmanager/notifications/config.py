@@ -16,8 +16,7 @@ from taskmanager.conf import settings
 from taskmanager.notifications.exceptions import NotificationConfigurationError
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.transport import Transport
-from taskmanager.results import Level
-from taskmanager.results import parse_level as parse_result
+from taskmanager.results import Result, parse_result
 
 logger = logging.getLogger("taskmanager.notifications")
 
@@ -77,14 +76,15 @@ class HandlerSpec:
             raise exc if exc.handler else exc.for_handler(self.name) from None
 
 
-def parse_level(value: object) -> Level:
-    """Turn a settings value (``"errors"``, ``"ERRORS"``, ``20``) into a Level."""
+def parse_level(value: object) -> Result:
+    """Turn a settings value (``"errors"``, ``"ERRORS"``, ``20``) into a Result; a configuration
+    error (check E004) for anything else."""
     try:
         return parse_result(value)
     except ValueError:
         raise NotificationConfigurationError(
             f"unknown level {value!r}",
-            hint=f"Use one of {', '.join(Level.names())} (or 2.x's 0, 10, 20, 30).",
+            hint=f"Use one of {', '.join(Result.names())} (or 2.x's 0, 10, 20, 30).",
             key="level",
             check_id="taskmanager.E004",
         ) from None

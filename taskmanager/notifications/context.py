@@ -15,7 +15,7 @@ from django.utils import timezone
 from taskmanager.arguments import ArgumentsError
 from taskmanager.conf import settings
 from taskmanager.notifications.filters import duration as duration_text
-from taskmanager.results import Level, level_of_result
+from taskmanager.results import Result
 
 if TYPE_CHECKING:
     from taskmanager.models import Report, Task
@@ -78,12 +78,15 @@ def _local(value: datetime.datetime | None) -> datetime.datetime | None:
     return timezone.localtime(value)
 
 
-def build_context(report: Report, *, handler: str, level: Level | None = None) -> dict[str, Any]:
+def build_context(report: Report, *, handler: str, level: Result | None = None) -> dict[str, Any]:
     """The template context for ``report`` as handler ``handler`` sends it.
 
-    ``level`` overrides the report's own (previews render a report at any level).
+    ``level`` overrides the report's own (previews render a report at any level). Both
+    ``level`` and ``result`` are :class:`~taskmanager.results.Result` members: they render
+    as their names and compare in order of seriousness.
     """
-    level = level if level is not None else level_of_result(report.invocation_result) or Level.OK
+    result = report.result
+    level = level if level is not None else result or Result.OK
     base = base_url()
     started = _local(report.invocation_datetime)
     ended = _local(report.end_datetime)
@@ -95,8 +98,8 @@ def build_context(report: Report, *, handler: str, level: Level | None = None) -
         "task_name": task.name,
         "command": command_label(task),
         "arguments": task_arguments(report),
-        "level": level.label,
-        "result": report.invocation_result or level.label,
+        "level": level,
+        "result": result or level,
         "n_errors": report.n_log_errors or 0,
         "n_warnings": report.n_log_warnings or 0,
         "n_lines": report.n_log_lines or 0,

@@ -36,6 +36,7 @@ from taskmanager.notifications.context import build_context
 from taskmanager.notifications.delivery import Attempted, attempt_delivery
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.message import Message
+from taskmanager.results import Result
 
 if TYPE_CHECKING:
     from taskmanager.models import Report
@@ -160,7 +161,7 @@ def emit_notifications(report: Report) -> list[Outcome]:
 def _side_by_side(
     report: Report,
     jobs: list[tuple[NotificationHandler, dict[str, Any]]],
-    level: str,
+    level: Result,
     outcomes: dict[str, Outcome],
 ) -> dict[str, Delivery]:
     """Render in the delivery threads while the records are written, then send side by side;
@@ -247,7 +248,9 @@ def _in_worker(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         connections.close_all()
 
 
-def create_deliveries(report: Report, handlers: list[NotificationHandler], level: str) -> dict[str, Delivery]:
+def create_deliveries(
+    report: Report, handlers: list[NotificationHandler], level: Result
+) -> dict[str, Delivery]:
     """A pending record per handler, written in one statement where the database
     returns the new ids (SQLite, PostgreSQL, MariaDB), else in one transaction."""
     records = [Delivery(report=report, handler=handler.name, level=level) for handler in handlers]

@@ -6,6 +6,9 @@ import datetime
 
 from markupsafe import Markup
 
+from taskmanager.results import line_severity
+from taskmanager.text import cut, more_characters
+
 _MRKDWN_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
@@ -49,32 +52,21 @@ def plural(count: int | None, singular: str, plural_form: str | None = None) -> 
     return f"{count:,} {word}"
 
 
-def truncate_middle(value: object, length: int) -> str:
-    """Cut ``value`` to ``length`` characters, saying how much was left out."""
+def truncate_end(value: object, length: int) -> str:
+    """Cut the end of ``value`` so that it has ``length`` characters, the marker
+    ``… N more characters`` included (N: how far over ``length`` it was)."""
     text = str(value)
-    if len(text) <= length:
-        return text
-    marker = f"… {len(text) - length:,} more characters"
-    return text[: max(0, length - len(marker))] + marker
-
-
-_LEVEL_WORD_SEPARATORS = str.maketrans("[]:", "   ")
+    return cut(text, length, more_characters(len(text) - length))
 
 
 def log_severity(line: object) -> str:
-    """``"error"``, ``"warning"`` or ``""``: the level word a log line carries.
+    """``"error"``, ``"warning"`` or ``""``: how the report's counts take the log line.
 
-    A word, not any mention: ``ERROR``, ``[ERROR]`` and ``ERROR:`` (any case) make an
-    error, as do ``CRITICAL`` and the first line of a traceback; ``WARNING`` and
-    ``WARN`` a warning. ``"no errors found"`` is neither. For colouring log lines.
+    The rule of the counts (:func:`taskmanager.results.line_result`): ``ERROR`` anywhere in
+    the line makes an error, else ``WARNING`` a warning; case-sensitive. So the coloured
+    lines are the counted ones. For colouring log lines.
     """
-    text = str(line)
-    words = text.translate(_LEVEL_WORD_SEPARATORS).upper().split()
-    if "ERROR" in words or "CRITICAL" in words or text.startswith("Traceback (most recent call last)"):
-        return "error"
-    if "WARNING" in words or "WARN" in words:
-        return "warning"
-    return ""
+    return line_severity(line)
 
 
 FILTERS = {
@@ -82,6 +74,6 @@ FILTERS = {
     "markdown": markdown,
     "duration": duration,
     "plural": plural,
-    "truncate_chars": truncate_middle,
+    "truncate_chars": truncate_end,
     "log_severity": log_severity,
 }

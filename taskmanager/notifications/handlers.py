@@ -18,7 +18,8 @@ from taskmanager.notifications.exceptions import (
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.rendering import get_renderer
 from taskmanager.notifications.transport import Transport
-from taskmanager.results import Level, level_of_result
+from taskmanager.results import Result
+from taskmanager.text import SECRET, part_kind, redact
 
 if TYPE_CHECKING:
     from taskmanager.models import Report
@@ -36,14 +37,15 @@ class NotificationHandler:
 
     #: Default transport class; settings' ``transport`` overrides it.
     transport_class: type[Transport] | None = None
-    #: Default template folder; settings' ``templates`` overrides it.
-    templates: str | None = None
+    #: The folder of the handler's templates (``"slack"``): a subclass sets a default,
+    #: settings' ``templates`` overrides it for one handler. Empty: none.
+    templates: str = ""
 
     def __init__(
         self,
         name: str,
         *,
-        level: Level = Level.ERRORS,
+        level: Result = Result.ERRORS,
         templates: str | None = None,
         transport_class: type[Transport] | None = None,
         options: dict[str, Any] | None = None,
@@ -71,7 +73,7 @@ class NotificationHandler:
                 hint="Give 'templates': the folder its templates are in, e.g. 'teams'.",
             )
         self.transport_class = transport_class
-        self.template_folder = folder
+        self.templates = folder
         self.options = dict(options or {})
         try:
             self.transport = transport_class(**self.options)
@@ -86,10 +88,12 @@ class NotificationHandler:
             ) from None
 
     def __repr__(self) -> str:
-        return (
-            f"<{type(self).__name__} {self.name!r} level={self.level.label} "
-            f"templates={self.template_folder!r}>"
-        )
+        return f"<{type(self).__name__} {self.name!r} level={self.level} templates={self.templates!r}>"
+
+    @property
+    def template_folder(self) -> str:
+        """3.0's name of :attr:`templates`, the folder of the handler's templates."""
+        return self.templates
 
     @property
     def template_parts(self) -> tuple[str, ...]:
@@ -109,23 +113,21 @@ class NotificationHandler:
 
     def redact(self, text: str) -> str:
         """``text`` with every secret value replaced by ``[secret]``."""
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, "[secret]")
-        return text
+        return redact(text, self.secrets)
 
     def public_options(self) -> dict[str, Any]:
         """The transport options as they may be shown (secrets masked)."""
         return {
-            key: "[secret]" if key in self.transport.secret_options and value else value
+            key: SECRET if key in self.transport.secret_options and value else value
             for key, value in self.options.items()
         }
 
     def accepts(self, report: Report) -> bool:
         """Whether ``report`` is at or above this handler's level."""
-        level = level_of_result(report.invocation_result)
-        return level is not None and level >= self.level
+        result = report.result
+        return result is not None and result >= self.level
 
-    def context(self, report: Report, *, level: Level | None = None) -> dict[str, Any]:
+    def context(self, report: Report, *, level: Result | None = None) -> dict[str, Any]:
         return {**build_context(report, handler=self.name, level=level), **self.extra_context(report)}
 
     def extra_context(self, report: Report) -> dict[str, Any]:
@@ -136,7 +138,7 @@ class NotificationHandler:
         self,
         report: Report,
         *,
-        level: Level | None = None,
+        level: Result | None = None,
         context: dict[str, Any] | None = None,
         test: bool = False,
         strict: bool = False,
@@ -152,7 +154,7 @@ class NotificationHandler:
         problems: list[str] = []
         for part in self.template_parts:
             if strict:
-                name, _root = get_renderer().resolve(self.template_folder, context["level"], part)
+                name, _root = get_renderer().resolve(self.templates, context["level"], part)
                 parts[part] = self._render_part(name, part, context)
             else:
                 parts[part] = self._render_with_fallback(part, context, problems)
@@ -199,16 +201,14 @@ class NotificationHandler:
         renderer = get_renderer()
         level = context["level"]
         try:
-            name, _root = renderer.resolve(self.template_folder, level, part)
+            name, _root = renderer.resolve(self.templates, level, part)
             return self._render_part(name, part, context)
         except NotificationTemplateError as exc:
             problem = self.redact(str(exc))
             logger.error("Notification handler %r: template failed, falling back: %s", self.name, problem)
             problems.append(problem)
         try:
-            return self._render_part(
-                renderer.resolve_shipped(self.template_folder, level, part), part, context
-            )
+            return self._render_part(renderer.resolve_shipped(self.templates, level, part), part, context)
         except NotificationTemplateError as exc:
             if not isinstance(exc, TemplateNotFound):
                 problem = self.redact(str(exc))
@@ -222,11 +222,6 @@ class NotificationHandler:
 
     def send(self, message: Message) -> None:
         self.transport.send(message)
-
-    def emit(self, report: Report) -> Message:
-        message = self.render(report)
-        self.send(message)
-        return message
 
 
 def _seconds_option(name: str, key: str, value: object, upper: float) -> float:
@@ -263,10 +258,11 @@ def minimal_part(part: str, context: dict[str, Any], problem: str) -> str:
     task = str(context.get("task_name", "a task"))
     result = str(context.get("result") or context.get("level", ""))
     text = f"{task} finished with {result}; the notification template failed: {problem}"
-    if part.startswith("subject"):
+    kind = part_kind(part)
+    if kind == "subject":
         return " ".join(f"[{result}] {task} (notification template failed)".split())[:200]
-    if part.endswith("json"):
+    if kind == "json":
         return json.dumps({"text": text[:3900]})
-    if part.endswith(("html", "htm")):
+    if kind == "html":
         return f"<!doctype html><html><body><p>{html.escape(text)}</p></body></html>"
     return text

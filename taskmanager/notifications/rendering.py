@@ -27,6 +27,7 @@ from django.dispatch import receiver
 from taskmanager.conf import settings
 from taskmanager.notifications.exceptions import NotificationTemplateError, TemplateNotFound
 from taskmanager.notifications.filters import FILTERS
+from taskmanager.text import part_kind
 
 if TYPE_CHECKING:
     import jinja2
@@ -86,7 +87,7 @@ def bytecode_cache() -> jinja2.BytecodeCache | None:
 
 def _autoescape(name: str | None) -> bool:
     # HTML parts escape; JSON parts use |tojson, Slack text |mrkdwn, and plain text is literal.
-    return name is not None and name.rsplit(".", 1)[-1] in ("html", "htm", "xml")
+    return name is not None and part_kind(name) in ("html", "xml")
 
 
 def _json_default(value: Any) -> Any:
@@ -276,10 +277,6 @@ class Renderer:
                 lineno=lineno,
                 origin=self.origin_of(filename),
             ) from exc
-
-    def render_part(self, folder: str, level: str, part: str, context: Mapping[str, Any]) -> str:
-        name, _root = self.resolve(folder, level, part)
-        return self.render(name, context)
 
 
 def _template_frame(exc: BaseException, fallback: str | None) -> tuple[str | None, int | None]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from taskmanager.models import AppCommand, Report, Task
 from taskmanager.notifications.config import parse_level
-from taskmanager.results import Level
+from taskmanager.results import Result
 
 #: The id sample reports carry so that templates can show their links; nothing has it.
 SAMPLE_REPORT_ID = 1234
@@ -41,8 +41,8 @@ _START = [
     (31.4, "INFO", "products.csv: 18,432 rows imported"),
 ]
 
-_SAMPLES: dict[Level, _Sample] = {
-    Level.OK: _Sample(
+_SAMPLES: dict[Result, _Sample] = {
+    Result.OK: _Sample(
         seconds=83,
         n_lines=212,
         n_errors=0,
@@ -59,7 +59,7 @@ _SAMPLES: dict[Level, _Sample] = {
         ],
         extra={"summary": "Imported 39,073 rows from 3 files.", "source": _SOURCE},
     ),
-    Level.WARNINGS: _Sample(
+    Result.WARNINGS: _Sample(
         seconds=95,
         n_lines=215,
         n_errors=0,
@@ -76,7 +76,7 @@ _SAMPLES: dict[Level, _Sample] = {
         ],
         extra={"summary": "Imported 39,059 rows from 3 files; 14 skipped.", "source": _SOURCE},
     ),
-    Level.ERRORS: _Sample(
+    Result.ERRORS: _Sample(
         seconds=88,
         n_lines=219,
         n_errors=2,
@@ -93,7 +93,7 @@ _SAMPLES: dict[Level, _Sample] = {
         ],
         extra={"summary": "Imported 39,046 rows from 3 files; 27 rejected.", "source": _SOURCE},
     ),
-    Level.FAILED: _Sample(
+    Result.FAILED: _Sample(
         seconds=32.4,
         n_lines=57,
         n_errors=1,
@@ -131,7 +131,7 @@ def _local(value: datetime.datetime) -> datetime.datetime:
 
 
 def sample_report(
-    level: Level | str | int = Level.ERRORS,
+    level: Result | str | int = Result.ERRORS,
     *,
     started: datetime.datetime | None = None,
     name: str = "Nightly catalogue import",
@@ -161,7 +161,7 @@ def sample_report(
     ).replace(_SOURCE, source)
     report = Report(
         task=task,
-        invocation_result=level.label,
+        invocation_result=level,
         invocation_datetime=started,
         end_datetime=started + datetime.timedelta(seconds=sample.seconds),
         log=log,

@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from taskmanager.conf import settings
-from taskmanager.models import Report, Task
-from taskmanager.runs.runner import logfile_path
+from taskmanager.logfiles import count_lines, logfile_path
+from taskmanager.models import Report
+from taskmanager.results import Result
 
 NOTE_INTERRUPTED = (
     "[taskmanager] This run was interrupted: the uWSGI spooler running it stopped (killed or restarted) "
@@ -19,15 +20,6 @@ NOTE_FOREGROUND = (
     "[taskmanager] This run was interrupted: the process running it in the foreground stopped before "
     "the command ended. Marked failed by restart_despooled_tasks --foreground."
 )
-
-
-def _count_lines(path: str) -> int:
-    lines, last = 0, b"\n"
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    return lines + (last != b"\n")
 
 
 def close_interrupted(report: Report, note: str) -> bool:
@@ -40,7 +32,7 @@ def close_interrupted(report: Report, note: str) -> bool:
     with transaction.atomic():
         now = timezone.now()
         closed = Report.objects.filter(pk=report.pk, end_datetime__isnull=True).update(
-            end_datetime=now, invocation_result=Report.RESULT_FAILED
+            end_datetime=now, invocation_result=Result.FAILED
         )
         if not closed:
             return False
@@ -50,7 +42,7 @@ def close_interrupted(report: Report, note: str) -> bool:
             with open(path, "a", encoding="utf-8") as fh:
                 fh.write(f"\n{note}\n")
             report.logfile = path
-            report.n_log_lines = _count_lines(path)
+            report.n_log_lines = count_lines(path)
             report.log = "\n".join(report.log_tail_lines(settings.N_LINES_IN_REPORT_LOG))
             if not settings.SAVE_LOGFILE:
                 os.remove(path)
@@ -61,10 +53,5 @@ def close_interrupted(report: Report, note: str) -> bool:
         report.save(update_fields=["logfile", "n_log_lines", "log"])
         task = report.task
         if task.last_report == report:
-            Task.objects.filter(pk=task.pk).update(
-                cached_last_invocation_datetime=report.invocation_datetime,
-                cached_last_invocation_result=Report.RESULT_FAILED,
-                cached_last_invocation_n_errors=None,
-                cached_last_invocation_n_warnings=None,
-            )
+            task.record_last_run(report)
     return True

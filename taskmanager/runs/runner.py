@@ -2,7 +2,7 @@
 
 The command runs as ``manage.py <name> <arguments>`` would (its own parser,
 2.x's argument syntax) while :mod:`taskmanager.runs.capture` streams all it writes
-to the report's log file. The result:
+into a :class:`~taskmanager.runs.sink.LogSink`: the report's log file, counted. The result:
 
 * ``failed`` when the command raised (``CommandError``, any exception, or
   ``SystemExit`` with a non-zero code); the traceback goes into the log;
@@ -15,7 +15,6 @@ report is saved.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import json
 import os
 import traceback
@@ -23,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from django.conf import settings as django_settings
 from django.core.management import load_command_class
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections, connections
@@ -32,8 +30,11 @@ from django.utils import timezone
 from taskmanager.arguments import ArgumentsError
 from taskmanager.conf import settings
 from taskmanager.extra import collecting_extra
+from taskmanager.logfiles import logfile_path
 from taskmanager.models import AppCommand, Report, Task
-from taskmanager.runs.capture import LogSink, capturing
+from taskmanager.results import Result
+from taskmanager.runs.capture import capturing
+from taskmanager.runs.sink import LogSink
 
 # Large enough that a 40 MB log costs a few hundred write calls.
 _FILE_BUFFER = 256 * 1024
@@ -79,19 +80,14 @@ def run_captured(sink: LogSink, run: Callable[[], None]) -> Outcome:
     return outcome
 
 
-def classify(failed: bool, n_errors: int, n_warnings: int) -> str:
+def classify(failed: bool, n_errors: int, n_warnings: int) -> Result:
     if failed:
-        return Report.RESULT_FAILED
+        return Result.FAILED
     if n_errors:
-        return Report.RESULT_ERRORS
+        return Result.ERRORS
     if n_warnings:
-        return Report.RESULT_WARNINGS
-    return Report.RESULT_OK
-
-
-def logfile_path(task: Task, report: Report, started: datetime.datetime) -> str:
-    name = f"{task.pk}-{report.pk}-{timezone.localtime(started):%Y%m%d-%H%M%S}.log"
-    return os.path.abspath(os.path.join(django_settings.MEDIA_ROOT, settings.LOGFILE_DIR, name))
+        return Result.WARNINGS
+    return Result.OK
 
 
 class _ExtraEncoder(DjangoJSONEncoder):
@@ -193,18 +189,6 @@ def _store(report: Report, sink: LogSink, outcome: Outcome, path: str) -> None:
 
 
 def record_on_task(task: Task, report: Report) -> None:
+    """The run is over: the task is idle again, with ``report`` as its last run."""
     task.status = Task.STATUS_IDLE
-    task.cached_last_invocation_datetime = report.invocation_datetime
-    task.cached_last_invocation_result = report.invocation_result
-    task.cached_last_invocation_n_errors = report.n_log_errors
-    task.cached_last_invocation_n_warnings = report.n_log_warnings
-    # Only these fields: the task may have been edited in the admin meanwhile.
-    task.save(
-        update_fields=[
-            "status",
-            "cached_last_invocation_datetime",
-            "cached_last_invocation_result",
-            "cached_last_invocation_n_errors",
-            "cached_last_invocation_n_warnings",
-        ]
-    )
+    task.record_last_run(report, "status")

@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from taskmanager.notifications.context import base_url, build_context
-from taskmanager.results import Level
+from taskmanager.results import Result
 
 
 def test_the_context_carries_the_report_in_the_documented_names(make_report):
@@ -67,7 +67,7 @@ def test_the_sites_framework_gives_the_domain_when_no_base_url_is_set(settings, 
 
 
 def test_a_preview_can_render_a_report_at_another_level(make_report):
-    context = build_context(make_report("ok"), handler="x", level=Level.FAILED)
+    context = build_context(make_report("ok"), handler="x", level=Result.FAILED)
     assert (context["level"], context["result"]) == ("failed", "ok")
 
 

@@ -2,8 +2,10 @@ import logging
 
 import pytest
 
+from taskmanager.models import Delivery
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.transport import Transport
+from taskmanager.results import Result
 
 
 class ExplodingTransport(Transport):
@@ -41,6 +43,16 @@ def test_a_handler_emits_for_every_report_at_or_above_its_level(
     for result in ("ok", "warnings", "errors", "failed"):
         make_report(result, name=f"task {result}").emit_notifications()
     assert [m.level for m in outbox] == sent_for
+
+
+def test_messages_and_delivery_records_carry_the_reports_result(settings, outbox, make_report):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = handlers(one="ok", two="ok")
+    report = make_report("warnings")
+    report.emit_notifications()
+    assert [message.level for message in outbox] == [Result.WARNINGS, Result.WARNINGS]
+    stored = list(Delivery.objects.filter(report=report).values_list("level", flat=True))
+    assert stored == ["warnings", "warnings"]
+    assert all(type(level) is str for level in stored)
 
 
 def test_a_failing_handler_does_not_stop_the_others_and_is_logged_by_name(

@@ -6,7 +6,7 @@ import pytest
 
 from taskmanager.notifications import LogNotificationHandler
 from taskmanager.notifications.checks import check_templates
-from taskmanager.results import Level
+from taskmanager.results import Result
 from tests.notifications.hostile import INJECTING_NAME, hostile_fields, hostile_lines
 
 LOG = "taskmanager.notifications.LogNotificationHandler"
@@ -84,4 +84,4 @@ def test_hostile_content_is_logged_as_written_and_cannot_fake_a_record(log_handl
 
 
 def test_the_shipped_log_template_passes_the_checks(db):
-    assert check_templates([LogNotificationHandler("log", level=Level.OK)]) == []
+    assert check_templates([LogNotificationHandler("log", level=Result.OK)]) == []

@@ -42,7 +42,9 @@ def settings_folder(tmp_path, settings):
 
 
 def render(folder="log", level="errors", part="txt", context=None):
-    return get_renderer().render_part(folder, level, part, context or CONTEXT)
+    renderer = get_renderer()
+    name, _root = renderer.resolve(folder, level, part)
+    return renderer.render(name, context or CONTEXT)
 
 
 def test_the_settings_folder_beats_an_app_folder_which_beats_the_shipped_default(settings_folder, app_folder):

@@ -7,7 +7,7 @@ import pytest
 from taskmanager.models import Report, Task
 from taskmanager.notifications.context import build_context
 from taskmanager.notifications.samples import SAMPLE_REPORT_ID, sample_report
-from taskmanager.results import Level
+from taskmanager.results import Result
 
 LEVELS = ("ok", "warnings", "errors", "failed")
 
@@ -46,7 +46,7 @@ def test_samples_touch_no_database():
 
 def test_build_context_works_with_a_sample():
     started = datetime.datetime(2026, 3, 2, 2, 0, tzinfo=datetime.timezone.utc)
-    context = build_context(sample_report(Level.ERRORS, started=started), handler="preview")
+    context = build_context(sample_report(Result.ERRORS, started=started), handler="preview")
     assert context["task_name"] == "Nightly catalogue import"
     assert context["command"] == "catalogue: import_catalogue"
     assert context["arguments"] == ["--source", "s3://exports/catalogue/2026-03-01/", "--since", "yesterday"]

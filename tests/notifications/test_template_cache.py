@@ -3,6 +3,11 @@
 from taskmanager.notifications.rendering import get_renderer
 
 
+def render(context):
+    renderer = get_renderer()
+    return renderer.render(renderer.resolve("x", "ok", "txt")[0], context)
+
+
 def write(folder, name, text):
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -14,7 +19,7 @@ def test_compiled_templates_are_written_to_the_cache_folder(settings, tmp_path):
     settings.UWSGI_TASKMANAGER_TEMPLATE_CACHE = str(cache)
     settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = [str(tmp_path / "templates")]
     write(tmp_path / "templates", "x/default.txt", "hello {{ name }}")
-    assert get_renderer().render_part("x", "ok", "txt", {"name": "ada"}) == "hello ada"
+    assert render({"name": "ada"}) == "hello ada"
     assert len(list(cache.iterdir())) == 1
 
 
@@ -24,12 +29,12 @@ def test_a_new_process_renders_from_the_cache_and_an_edit_is_seen(settings, tmp_
     settings.UWSGI_TASKMANAGER_TEMPLATE_CACHE = str(tmp_path / "cache")
     settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = [str(tmp_path / "templates")]
     write(tmp_path / "templates", "x/default.txt", "one {{ name }}")
-    assert get_renderer().render_part("x", "ok", "txt", {"name": "a"}) == "one a"
+    assert render({"name": "a"}) == "one a"
     reset_renderer()  # as a fresh process would
-    assert get_renderer().render_part("x", "ok", "txt", {"name": "b"}) == "one b"
+    assert render({"name": "b"}) == "one b"
     write(tmp_path / "templates", "x/default.txt", "two {{ name }}")
     reset_renderer()
-    assert get_renderer().render_part("x", "ok", "txt", {"name": "c"}) == "two c"
+    assert render({"name": "c"}) == "two c"
     assert len(list((tmp_path / "cache").iterdir())) == 1  # the entry was replaced
 
 

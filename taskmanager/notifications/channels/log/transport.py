@@ -7,9 +7,9 @@ from typing import Any
 
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.transport import Transport
-from taskmanager.results import Level
+from taskmanager.results import Result
 
-_LOG_LEVELS = {Level.OK: logging.INFO, Level.WARNINGS: logging.WARNING}
+_LOG_LEVELS = {Result.OK: logging.INFO, Result.WARNINGS: logging.WARNING}
 
 
 class LogTransport(Transport):
@@ -25,7 +25,7 @@ class LogTransport(Transport):
         self.logger = logging.getLogger(logger)
 
     def send(self, message: Message) -> None:
-        level = _LOG_LEVELS.get(Level[message.level.upper()], logging.ERROR)
+        level = _LOG_LEVELS.get(message.level, logging.ERROR)
         # The template's final newline would print as an empty line after the record.
         text = message.parts["txt"].rstrip("\n")
         self.logger.log(level, "%s", text, extra={"notification_handler": message.handler})

@@ -102,7 +102,8 @@ def test_a_payload_that_fits_is_kept_as_the_template_laid_it_out(make_report):
     handler = SlackNotificationHandler("slack", options={"token": TOKEN, "channel": "#general"})
     report = make_report("errors")
     context = {**handler.context(report), "test": False}
-    rendered = get_renderer().render_part("slack", "errors", "json", context)
+    renderer = get_renderer()
+    rendered = renderer.render(renderer.resolve("slack", "errors", "json")[0], context)
 
     assert handler.render(report, context=context).parts["json"] == rendered
 

@@ -1,12 +1,11 @@
-"""taskmanager.runs.capture.LogSink: lines counted and kept as output streams by, in any pieces."""
+"""taskmanager.runs.sink.LogSink: lines counted and kept as output streams by, in any pieces."""
 
 from __future__ import annotations
 
 import io
 
-import pytest
-
-from taskmanager.runs.capture import CaptureStream, LogSink, clip
+from taskmanager.results import Result
+from taskmanager.runs.sink import LogSink
 
 
 class File(io.BytesIO):
@@ -29,13 +28,12 @@ def sink(tail_lines: int = 10, max_line_length: int = 1000) -> tuple[LogSink, Fi
 
 
 def write(target: LogSink, *pieces: str, flush_each: bool = False) -> None:
-    """Write ``pieces``; with ``flush_each`` each one is counted before the next arrives."""
-    stream = CaptureStream(target, "<stdout>")
+    """Write ``pieces`` as plain output; with ``flush_each`` each one is counted before the next arrives."""
     for piece in pieces:
-        stream.write(piece)
+        target.write_text(piece)
         if flush_each:
-            stream.flush()
-    stream.flush()
+            target.flush()
+    target.flush()
 
 
 def test_it_counts_lines_by_2x_rule_whatever_the_pieces() -> None:
@@ -93,31 +91,11 @@ def test_a_long_line_in_many_pieces_is_held_cut() -> None:
 def test_a_block_starts_on_a_line_of_its_own_and_counts_once() -> None:
     target, fh = sink()
     write(target, "progress ...")
-    target.write_block("ERROR record\nWARNING in its second line", level=1)
+    target.write_block("ERROR record\nWARNING in its second line", level=Result.WARNINGS)
     write(target, "next\n")
     target.close()
     assert fh.content() == b"progress ...\nERROR record\nWARNING in its second line\nnext\n"
     assert (target.n_lines, target.n_errors, target.n_warnings) == (4, 0, 1)
-
-
-def test_clip_says_how_many_characters_were_cut() -> None:
-    assert clip("abcdef", 4) == "abcd… [2 more characters]"
-    assert clip("abcd", 4) == "abcd"
-    assert clip("abcdef", 0) == "abcdef"
-
-
-def test_bytes_to_the_buffer_are_decoded_with_replacement() -> None:
-    target, fh = sink()
-    stream = CaptureStream(target, "<stdout>")
-    stream.buffer.write(b"\xff\xfe ok\n")
-    stream.flush()
-    assert fh.content() == "\ufffd\ufffd ok\n".encode()
-
-
-def test_writing_bytes_to_the_text_stream_is_a_type_error() -> None:
-    target, _ = sink()
-    with pytest.raises(TypeError, match="must be str, not bytes"):
-        CaptureStream(target, "<stdout>").write(b"raw")  # type: ignore[arg-type]
 
 
 class FullDisk(io.BytesIO):

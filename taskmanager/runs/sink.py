@@ -1,0 +1,250 @@
+"""Where a run's output goes: one log file, the counts of its lines and a bounded tail.
+
+Counting, exactly:
+
+* a logging record (:meth:`LogSink.write_block`, from :mod:`taskmanager.runs.capture`)
+  counts by its level: ``WARNING`` is a warning, ``ERROR`` and ``CRITICAL`` are errors;
+  once per record, whatever its format and its number of lines;
+* any other line is counted by :func:`taskmanager.results.line_result`: an error when it
+  contains ``ERROR``, else a warning when it contains ``WARNING`` (case-sensitive
+  substrings, 2.x's rule), also when the word arrives split over several writes.
+
+Only the last ``tail_lines`` lines are kept in memory, each cut at
+``max_line_length`` characters. Invalid UTF-8 and lone surrogates become U+FFFD.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from collections import deque
+from typing import BinaryIO
+
+from taskmanager.results import LINE_MARKERS, Result, line_result
+from taskmanager.text import clip
+
+# A marker split across two writes is still found: keep this many characters.
+_CARRY = max(len(word) for word, _result in LINE_MARKERS) - 1
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Writes are gathered up to this many characters, then encoded, written and
+# counted at once: per write, a command pays for a list append.
+_BATCH = 64 * 1024
+
+
+def _line_level(text: str) -> Result:
+    return line_result(text) or Result.OK
+
+
+def encode(text: str) -> tuple[str, bytes]:
+    """``text`` and its UTF-8 bytes, lone surrogates replaced by U+FFFD."""
+    try:
+        return text, text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _LONE_SURROGATE.sub("\ufffd", text)
+        return text, text.encode("utf-8")
+
+
+class LogSink:
+    """Where a run's output goes: the log file, the counts and a bounded tail.
+
+    A line longer than the tail's limit is never held whole, even when it
+    arrives in many writes without a newline. ``fh`` may be ``None`` (count,
+    keep no file); a failing file is dropped, not fatal (``file_error``).
+    """
+
+    def __init__(self, fh: BinaryIO | None, *, tail_lines: int, max_line_length: int) -> None:
+        self._fh = fh
+        self.file_error: OSError | None = None
+        self.tail: deque[str] = deque(maxlen=max(tail_lines, 0))
+        self._limit = max_line_length
+        self.n_lines = 0
+        self.text_errors = 0
+        self.text_warnings = 0
+        self.record_errors = 0
+        self.record_warnings = 0
+        # Plain text written but not yet counted (under _BATCH characters).
+        self._pending: list[str] = []
+        self._pending_size = 0
+        # The unfinished last line: its kept head, full length, result so far
+        # (OK: it marks nothing) and last few characters (to find ERROR split across writes).
+        self._parts: list[str] = []
+        self._kept = 0
+        self._length = 0
+        self._level = Result.OK
+        self._carry = ""
+        # Bumped on every write of plain text: a logging record compares it
+        # with its value when the record was made (see RecordHandler).
+        self.text_seq = 0
+        # Re-entrant: a __del__ run by the garbage collector while this thread
+        # holds the lock may log, and a record's mark takes the lock.
+        self.lock = threading.RLock()
+
+    @property
+    def n_errors(self) -> int:
+        return self.text_errors + self.record_errors
+
+    @property
+    def n_warnings(self) -> int:
+        return self.text_warnings + self.record_warnings
+
+    # -- writing (each public method takes the lock) ------------------------
+
+    def write_text(self, text: str) -> None:
+        """Plain output, counted by 2.x's rule."""
+        with self.lock:
+            self.text_seq += 1
+            self._pending.append(text)
+            self._pending_size += len(text)
+            if self._pending_size >= _BATCH:
+                self._drain()
+
+    def write_block(self, text: str, level: Result = Result.OK) -> None:
+        """A logging record or a traceback: on lines of its own, counted once by ``level``
+        (``ERRORS``, ``WARNINGS``; ``OK`` counts it as neither)."""
+        with self.lock:
+            self._end_partial_line()
+            if not text.endswith("\n"):
+                text += "\n"
+            text, data = encode(text)
+            self._write(data)
+            self._take(text, counted=False)
+            self._count_level(level)
+
+    def snapshot(self) -> tuple[int, int, int]:
+        """``(text_seq, text_errors, text_warnings)`` with all text so far counted."""
+        with self.lock:
+            self._drain()
+            return self.text_seq, self.text_errors, self.text_warnings
+
+    def count_written_record(self, since: tuple[int, int, int], level: Result) -> bool:
+        """Count a record by ``level`` instead of the text written for it since ``since``.
+
+        Returns False, changing nothing, when no text was written since.
+        """
+        with self.lock:
+            if self.text_seq == since[0]:
+                return False
+            self._end_partial_line()
+            self.text_errors, self.text_warnings = since[1], since[2]
+            self._count_level(level)
+            return True
+
+    def flush(self) -> None:
+        with self.lock:
+            self._drain()
+            if self._fh is not None:
+                try:
+                    self._fh.flush()
+                except OSError as exc:
+                    self._lose_file(exc)
+
+    def close(self) -> None:
+        with self.lock:
+            self._drain()
+            if self._length:
+                self._finish_partial()
+            if self._fh is not None:
+                try:
+                    self._fh.close()
+                except OSError as exc:
+                    self._lose_file(exc)
+                self._fh = None
+
+    # -- internals (the caller holds the lock) ------------------------------
+
+    def _drain(self) -> None:
+        if not self._pending:
+            return
+        text = "".join(self._pending)
+        self._pending.clear()
+        self._pending_size = 0
+        text, data = encode(text)
+        self._write(data)
+        self._take(text, counted=True)
+
+    def _end_partial_line(self) -> None:
+        self._drain()
+        if self._length:
+            self._write(b"\n")
+            self._finish_partial()
+
+    def _count_level(self, level: Result) -> None:
+        if level is Result.ERRORS:
+            self.record_errors += 1
+        elif level is Result.WARNINGS:
+            self.record_warnings += 1
+
+    def _write(self, data: bytes) -> None:
+        if self._fh is None:
+            return
+        try:
+            self._fh.write(data)
+        except OSError as exc:
+            self._lose_file(exc)
+
+    def _lose_file(self, exc: OSError) -> None:
+        # A full disk must not fail the task: counting and the tail go on.
+        self.file_error = self.file_error or exc
+        fh, self._fh = self._fh, None
+        if fh is not None:
+            with contextlib.suppress(OSError):
+                fh.close()
+
+    def _take(self, text: str, *, counted: bool) -> None:
+        """Count the lines of ``text``, which goes on from the unfinished line."""
+        if "\n" not in text:
+            if text:
+                self._add_partial(text, counted)
+            return
+        first, _, rest = text.partition("\n")
+        if self._length:
+            self._add_partial(first, counted)
+            self._finish_partial()
+        else:
+            self._finish(first, _line_level(first) if counted else Result.OK, len(first))
+        body, newline, last = rest.rpartition("\n")
+        if newline:
+            self._take_lines(body, counted)
+        if last:
+            self._add_partial(last, counted)
+
+    def _take_lines(self, body: str, counted: bool) -> None:
+        """``body``: whole lines joined by newlines (the last one without)."""
+        self.n_lines += body.count("\n") + 1
+        # No line is marked unless the whole body is: most bodies are checked once.
+        if counted and line_result(body) is not None:
+            for line in body.split("\n"):
+                level = line_result(line)
+                if level is Result.ERRORS:
+                    self.text_errors += 1
+                elif level is Result.WARNINGS:
+                    self.text_warnings += 1
+        if self.tail.maxlen:
+            lines = body.rsplit("\n", self.tail.maxlen)[-self.tail.maxlen :]
+            self.tail.extend(clip(line, self._limit) for line in lines)
+
+    def _finish(self, line: str, level: Result, length: int) -> None:
+        self.n_lines += 1
+        if level is Result.ERRORS:
+            self.text_errors += 1
+        elif level is Result.WARNINGS:
+            self.text_warnings += 1
+        if self.tail.maxlen:
+            self.tail.append(clip(line, self._limit, length))
+
+    def _add_partial(self, piece: str, counted: bool) -> None:
+        if counted:
+            probe = self._carry + piece
+            self._level = max(self._level, _line_level(probe))
+            self._carry = probe[-_CARRY:]
+        room = self._limit - self._kept if self._limit > 0 else len(piece)
+        if room > 0:
+            kept = piece[:room]
+            self._parts.append(kept)
+            self._kept += len(kept)
+        self._length += len(piece)
+
+    def _finish_partial(self) -> None:
+        self._finish("".join(self._parts), self._level, self._length)
+        self._parts, self._kept, self._length, self._level, self._carry = [], 0, 0, Result.OK, ""

@@ -1,0 +1,66 @@
+"""Text rules every layer shares: hiding secrets, cutting text short, what a part holds.
+
+Each rule is written here once and imported, so that a secret is hidden, a long line
+cut and an HTML part recognised the same way in the runner, the notification core
+and every channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+#: What a secret value is replaced with wherever text is shown or stored.
+SECRET = "[secret]"
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every value of ``secrets`` replaced by ``[secret]``.
+
+    The longest first, so that a secret holding a shorter one is hidden whole.
+    """
+    for secret in sorted({secret for secret in secrets if secret}, key=lambda s: (-len(s), s)):
+        text = text.replace(secret, SECRET)
+    return text
+
+
+def cut(text: str, limit: int, marker: str = "…") -> str:
+    """``text`` when it has at most ``limit`` characters, else its head followed by
+    ``marker``: ``limit`` characters in all (only the marker when it is longer)."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - len(marker))] + marker
+
+
+def more_characters(count: int) -> str:
+    """The marker of a cut that says how much is missing: ``… 1,234 more characters``."""
+    return f"… {count:,} more characters"
+
+
+def clip(line: str, limit: int, length: int | None = None) -> str:
+    """Keep ``limit`` characters of ``line`` and say how many were left out after them:
+    ``abc… [1,234 more characters]``; a ``limit`` of 0 or less keeps everything.
+
+    ``length`` is the line's real length when ``line`` holds only its head (a line
+    too long to hold whole).
+    """
+    length = len(line) if length is None else length
+    if limit <= 0 or length <= limit:
+        return line
+    return f"{line[:limit]}… [{length - limit:,} more characters]"
+
+
+_KINDS = {"html": "html", "htm": "html", "xml": "xml", "json": "json"}
+
+
+def part_kind(part: str) -> str:
+    """What a message part or a template holds, from its name.
+
+    ``"subject"`` for a part named ``subject...`` (``subject.txt``, a mail's subject
+    line), else by the suffix after the last dot: ``"html"`` (``html``, ``htm``),
+    ``"xml"``, ``"json"``, and ``"text"`` for anything else. A template name
+    (``mail/default.html``) is read by its file name.
+    """
+    name = part.rsplit("/", 1)[-1]
+    if name.startswith("subject"):
+        return "subject"
+    return _KINDS.get(name.rsplit(".", 1)[-1], "text")
