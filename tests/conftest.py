@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite. The network-edge fakes live in tests/fakes/."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -8,6 +9,19 @@ import pytest
 from taskmanager.models import AppCommand, Report, Task
 from taskmanager.notifications.channels import locmem
 from tests.fakes import FakeSlack, SMTPServer
+
+
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Path) -> Path:
+    """``MEDIA_ROOT`` in a new temporary folder, returned: runs write their log files under it.
+
+    Not autouse: a module whose tests run tasks asks for it, with
+    ``pytestmark = pytest.mark.usefixtures("media_root")`` or as a test's argument.
+    """
+    folder = tmp_path / "media"
+    folder.mkdir()
+    settings.MEDIA_ROOT = str(folder)
+    return folder
 
 
 @pytest.fixture

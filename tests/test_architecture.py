@@ -68,6 +68,7 @@ LATE_IMPORTS = {
     "taskmanager.apps": "ready(): the layers above the models load once the models have",
     "taskmanager.spooler": "uWSGI imports it before Django is set up; jobs need the models",
 }
+# -- end of the layer map -----------------------------------------------------------------
 
 #: A module past this many lines is usually doing two jobs.
 MAX_LINES = 400

@@ -55,8 +55,53 @@ def test_the_wheel_ships_the_notification_templates_and_the_migrations(wheel: Pa
     assert "taskmanager/migrations/0001_initial.py" in names
     assert "taskmanager/templates/taskmanager/log_viewer.html" in names
     assert "taskmanager/static/taskmanager/taskmanager.css" in names
+    # Each channel's templates, carried inside the package; and every other shipped template.
+    for template in (
+        "slack/default.json",
+        "mail/default.html",
+        "mail/default.txt",
+        "mail/default.subject.txt",
+        "webhook/default.json",
+        "log/default.txt",
+    ):
+        assert f"taskmanager/notification_templates/{template}" in names, template
+    templates = ROOT / "notification_templates"
+    shipped = {
+        f"taskmanager/notification_templates/{path.relative_to(templates).as_posix()}"
+        for path in templates.rglob("*")
+        if path.is_file()
+    }
+    assert sorted(shipped - set(names)) == []
     # Nothing of the checkout beyond the package.
-    assert not [name for name in names if name.startswith(("tests/", "demo/", "docs/"))]
+    assert not [
+        name for name in names if name.startswith(("tests/", "demo/", "docs/", "notification_templates/"))
+    ]
+
+
+def test_the_wheel_carries_every_layer_of_the_package(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+
+    for module in (
+        "taskmanager/models.py",
+        "taskmanager/results.py",
+        "taskmanager/runs/__init__.py",
+        "taskmanager/runs/runner.py",
+        "taskmanager/notifications/__init__.py",
+        "taskmanager/notifications/emission.py",
+        "taskmanager/notifications/channels/slack/__init__.py",
+        "taskmanager/notifications/channels/mail/__init__.py",
+        "taskmanager/notifications/channels/webhook/__init__.py",
+        "taskmanager/notifications/channels/log/__init__.py",
+        "taskmanager/execution/backend.py",
+        "taskmanager/execution/uwsgi/__init__.py",
+        "taskmanager/spooler.py",
+        "taskmanager/management/commands/runtask.py",
+    ):
+        assert module in names, module
+    # And every other module of the checkout's package.
+    package = ROOT / "taskmanager"
+    modules = {path.relative_to(ROOT).as_posix() for path in package.rglob("*.py")}
+    assert sorted(modules - names) == []
 
 
 SETTINGS = """

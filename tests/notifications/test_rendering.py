@@ -1,12 +1,19 @@
 import json
+import sys
 from pathlib import Path
 
 import pytest
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from taskmanager.notifications import rendering
 from taskmanager.notifications.exceptions import NotificationTemplateError, TemplateNotFound
-from taskmanager.notifications.rendering import _json_dumps, get_renderer, shipped_templates_dir
+from taskmanager.notifications.rendering import (
+    _json_dumps,
+    get_renderer,
+    reset_renderer,
+    shipped_templates_dir,
+)
 
 CONTEXT = {"task_name": "nightly <import> & co", "level": "errors"}
 
@@ -24,8 +31,6 @@ def app_folder(tmp_path, settings):
     app = tmp_path / "fakeapp"
     (app / "notification_templates").mkdir(parents=True)
     (app / "__init__.py").write_text("")
-    import sys
-
     sys.path.insert(0, str(tmp_path))
     settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "fakeapp"]
     yield app / "notification_templates"
@@ -41,6 +46,17 @@ def settings_folder(tmp_path, settings):
     return folder
 
 
+@pytest.fixture
+def shipped_folder(tmp_path, monkeypatch):
+    """The shipped defaults moved to a temporary folder: no test writes into the repository's."""
+    folder = tmp_path / "shipped"
+    folder.mkdir()
+    monkeypatch.setattr(rendering, "shipped_templates_dir", lambda: folder)
+    reset_renderer()
+    yield folder
+    reset_renderer()
+
+
 def render(folder="log", level="errors", part="txt", context=None):
     renderer = get_renderer()
     name, _root = renderer.resolve(folder, level, part)
@@ -51,8 +67,6 @@ def test_the_settings_folder_beats_an_app_folder_which_beats_the_shipped_default
     write(app_folder, "log/default.txt", "from the app")
     assert render() == "from the app"
     write(settings_folder, "log/default.txt", "from settings")
-    from taskmanager.notifications.rendering import reset_renderer
-
     reset_renderer()
     assert render() == "from settings"
 
@@ -81,18 +95,14 @@ def test_the_first_folder_having_either_file_wins(settings_folder, app_folder):
     assert render("teams", "errors", "json") == "project default"
 
 
-def test_an_override_can_extend_a_shipped_default_and_replace_one_block(settings_folder):
-    write(shipped_templates_dir(), "zz_test/default.txt", "A {% block middle %}shipped{% endblock %} Z")
-    try:
-        write(
-            settings_folder,
-            "zz_test/default.txt",
-            '{% extends "shipped/zz_test/default.txt" %}{% block middle %}mine{% endblock %}',
-        )
-        assert render("zz_test") == "A mine Z"
-    finally:
-        (shipped_templates_dir() / "zz_test" / "default.txt").unlink()
-        (shipped_templates_dir() / "zz_test").rmdir()
+def test_an_override_can_extend_a_shipped_default_and_replace_one_block(settings_folder, shipped_folder):
+    write(shipped_folder, "zz_test/default.txt", "A {% block middle %}shipped{% endblock %} Z")
+    write(
+        settings_folder,
+        "zz_test/default.txt",
+        '{% extends "shipped/zz_test/default.txt" %}{% block middle %}mine{% endblock %}',
+    )
+    assert render("zz_test") == "A mine Z"
 
 
 def test_a_missing_part_lists_every_path_tried(settings_folder):

@@ -1,6 +1,6 @@
 """Compiled templates are kept on disk between processes (UWSGI_TASKMANAGER_TEMPLATE_CACHE)."""
 
-from taskmanager.notifications.rendering import get_renderer
+from taskmanager.notifications.rendering import get_renderer, reset_renderer
 
 
 def render(context):
@@ -24,8 +24,6 @@ def test_compiled_templates_are_written_to_the_cache_folder(settings, tmp_path):
 
 
 def test_a_new_process_renders_from_the_cache_and_an_edit_is_seen(settings, tmp_path):
-    from taskmanager.notifications.rendering import reset_renderer
-
     settings.UWSGI_TASKMANAGER_TEMPLATE_CACHE = str(tmp_path / "cache")
     settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = [str(tmp_path / "templates")]
     write(tmp_path / "templates", "x/default.txt", "one {{ name }}")

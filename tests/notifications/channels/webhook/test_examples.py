@@ -12,6 +12,7 @@ from taskmanager.notifications.checks import check_templates
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.samples import sample_report
 from taskmanager.results import Level
+from tests.fakes.webhook import WebhookReceiver
 from tests.notifications.hostile import (
     HOSTILE_PIECES,
     INJECTING_NAME,
@@ -19,7 +20,6 @@ from tests.notifications.hostile import (
     hostile_fields,
     hostile_lines,
 )
-from tests.notifications.webhook_receiver import WebhookReceiver
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "docs" / "examples" / "notification_templates"
 LEVELS = ("ok", "warnings", "errors", "failed")

@@ -9,8 +9,8 @@ from taskmanager.notifications.channels.webhook.handler import WebhookNotificati
 from taskmanager.notifications.checks import check_templates
 from taskmanager.notifications.exceptions import NotificationTemplateError
 from taskmanager.results import Level
+from tests.fakes.webhook import Answer, WebhookReceiver
 from tests.notifications.hostile import INJECTING_NAME, LONG_NAME, hostile_fields, hostile_lines
-from tests.notifications.webhook_receiver import Answer, WebhookReceiver
 
 WEBHOOK = "taskmanager.notifications.WebhookNotificationHandler"
 

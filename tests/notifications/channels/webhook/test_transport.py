@@ -10,7 +10,7 @@ from taskmanager.notifications.channels.webhook.transport import WebhookTranspor
 from taskmanager.notifications.checks import check_notification_settings
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
-from tests.notifications.webhook_receiver import Answer, WebhookReceiver
+from tests.fakes.webhook import Answer, WebhookReceiver
 
 PAYLOAD = '{"text": "[errors] nightly import: 2 errors", "n": 2}'
 SECRET = "s3cr3t-token"
