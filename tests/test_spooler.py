@@ -5,7 +5,6 @@ uWSGI runs them in tests/execution/uwsgi/test_uwsgi_*.py.
 """
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,13 +14,7 @@ from taskmanager.models import Report
 from tests.execution.factories import make_task
 from tests.execution.uwsgi.spooling import uwsgi_args
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def test_a_tasks_file_is_run_by_its_job_then_let_go(tmp_path: Path) -> None:

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import inspect
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from taskmanager.models import AppCommand, Report, Task
 from taskmanager.tasks import exec_command_task
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def make_task(command: str, arguments: str = "") -> Task:

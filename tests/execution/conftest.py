@@ -1,12 +1,10 @@
 """Fixtures of the execution tests: every run's log files go to a temporary media folder."""
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
+def _runs_write_under_a_temporary_media_root(media_root: Path) -> None:
+    """Every execution test runs tasks; their log files go under the shared ``media_root``."""

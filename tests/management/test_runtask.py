@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -15,11 +14,7 @@ from taskmanager.models import AppCommand, Report, Task
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 def make_task(name: str, command: str, arguments: str = "") -> Task:

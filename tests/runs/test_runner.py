@@ -16,13 +16,7 @@ from taskmanager.models import AppCommand, Report, Task
 from taskmanager.runs.runner import run_task
 from tests.sampleapp.management.commands.logs_isolated import ISOLATED
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def make_task(command: str, arguments: str = "", **fields: Any) -> Task:

@@ -5,6 +5,9 @@ import pytest
 from taskmanager.models import AppCommand, Delivery, Task
 from taskmanager.tasks import exec_command_task
 
+# The tasks run here write logs of up to 40 MB: into a temporary folder, never the checkout.
+pytestmark = pytest.mark.usefixtures("media_root")
+
 
 @pytest.fixture
 def handlers(settings, smtp_settings, outbox):
