@@ -19,7 +19,7 @@ from taskmanager.notifications.message import Message
 from taskmanager.notifications.rendering import get_renderer
 from taskmanager.notifications.transport import Transport
 from taskmanager.results import Result
-from taskmanager.text import SECRET, part_kind, redact
+from taskmanager.text import SECRET, part_kind, redact, secret_values
 
 if TYPE_CHECKING:
     from taskmanager.models import Report
@@ -102,14 +102,9 @@ class NotificationHandler:
     @property
     def secrets(self) -> list[str]:
         """The values of the transport's secret options (tokens, webhook URLs, passwords)."""
-        found: list[str] = []
-        for key in self.transport.secret_options:
-            value = self.options.get(key)
-            values = value if isinstance(value, (list, tuple)) else [value]
-            if isinstance(value, dict):
-                values = list(value.values())
-            found.extend(str(v) for v in values if v and len(str(v)) >= 4)
-        return found
+        return [
+            secret for key in self.transport.secret_options for secret in secret_values(self.options.get(key))
+        ]
 
     def redact(self, text: str) -> str:
         """``text`` with every secret value replaced by ``[secret]``."""
