@@ -141,16 +141,17 @@ def emit_notifications(report: Report) -> list[Outcome]:
     handlers = [handler for handler in get_handlers() if handler.accepts(report)]
     if not handlers:
         return []
-    base = build_context(report, handler="")
-    jobs = [(handler, {**base, **handler.extra_context(report)}) for handler in handlers]
+    # Built once for every handler: only the handlers' extra context and names differ.
+    shared = build_context(report, handler="")
+    jobs = [(handler, handler.context(report, shared=shared)) for handler in handlers]
     outcomes: dict[str, Outcome] = {}
     if len(jobs) == 1:
         handler, context = jobs[0]
-        deliveries = create_deliveries(report, handlers, base["level"])
+        deliveries = create_deliveries(report, handlers, shared["level"])
         outcomes[handler.name] = render_and_send(handler, context, report=report)
         record(deliveries[handler.name], outcomes[handler.name], handler)
     else:
-        deliveries = _side_by_side(report, jobs, base["level"], outcomes)
+        deliveries = _side_by_side(report, jobs, shared["level"], outcomes)
     prune_deliveries_now_and_then()
     return [
         replace(outcomes[handler.name], delivery_id=deliveries[handler.name].pk) for handler, _context in jobs

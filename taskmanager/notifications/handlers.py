@@ -122,8 +122,18 @@ class NotificationHandler:
         result = report.result
         return result is not None and result >= self.level
 
-    def context(self, report: Report, *, level: Result | None = None) -> dict[str, Any]:
-        return {**build_context(report, handler=self.name, level=level), **self.extra_context(report)}
+    def context(
+        self, report: Report, *, level: Result | None = None, shared: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The context this handler's templates get for ``report``: the context every handler
+        shares, what :meth:`extra_context` adds, and the handler's name.
+
+        ``shared`` is the shared context when the caller built it already, once for every
+        handler of a report (emission); else it is built here, at ``level`` (default the
+        report's own).
+        """
+        shared = shared if shared is not None else build_context(report, handler=self.name, level=level)
+        return {**shared, **self.extra_context(report), "handler": self.name}
 
     def extra_context(self, report: Report) -> dict[str, Any]:
         """What this handler adds to the shared context (override in a subclass)."""
@@ -140,11 +150,12 @@ class NotificationHandler:
     ) -> Message:
         """Render every template part for ``report`` (at ``level``, default the report's).
 
+        ``context`` is this handler's :meth:`context` when the caller built it already.
         ``strict`` raises template errors (previews); otherwise a failing
         template falls back so that the notification still goes out.
         """
         context = context if context is not None else self.context(report, level=level)
-        context = {**context, "handler": self.name, "test": test}
+        context = {**context, "test": test}
         parts: dict[str, str] = {}
         problems: list[str] = []
         for part in self.template_parts:
