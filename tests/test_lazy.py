@@ -48,7 +48,8 @@ def test_threads_asking_at_once_share_one_build() -> None:
     for thread in threads:
         thread.join()
     assert build.calls == 1
-    assert len(got) == 8 and all(value is got[0] for value in got)
+    assert len(got) == 8
+    assert all(value is got[0] for value in got)
 
 
 def test_reset_builds_again_on_the_next_get() -> None:
