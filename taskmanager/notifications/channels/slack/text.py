@@ -131,6 +131,7 @@ def escape_mrkdwn(text: str) -> str:
 
 
 def unescape_mrkdwn(text: str) -> str:
+    """The text a mrkdwn string stands for: Slack escapes exactly ``&``, ``<`` and ``>``."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
