@@ -7,28 +7,52 @@ and every channel.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 
 #: What a secret value is replaced with wherever text is shown or stored.
 SECRET = "[secret]"
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every value of ``secrets`` replaced by ``[secret]``.
+def redact(text: str, secrets: Iterable[str], patterns: Iterable[re.Pattern[str]] = ()) -> str:
+    """``text`` with every value of ``secrets``, then every match of ``patterns``, replaced by
+    ``[secret]``.
 
-    The longest first, so that a secret holding a shorter one is hidden whole.
+    The longest value first, so that a secret holding a shorter one is hidden whole.
+    ``patterns`` catch secrets known by their shape rather than their value (a channel's
+    token format), such as those of another configuration.
     """
     for secret in sorted({secret for secret in secrets if secret}, key=lambda s: (-len(s), s)):
         text = text.replace(secret, SECRET)
+    for pattern in patterns:
+        text = pattern.sub(SECRET, text)
     return text
 
 
-def cut(text: str, limit: int, marker: str = "…") -> str:
+def secret_values(value: object) -> list[str]:
+    """The secrets an option's value holds: itself, or the items of a list or the values of
+    a dict (headers); each as a string, leaving out those under 4 characters, too short to
+    be a secret and common enough to mask half a message."""
+    if isinstance(value, Mapping):
+        values = list(value.values())
+    elif isinstance(value, (list, tuple)):
+        values = list(value)
+    else:
+        values = [value]
+    return [str(item) for item in values if item and len(str(item)) >= 4]
+
+
+def cut(text: str, limit: int, marker: str = "…", *, rstrip: bool = False) -> str:
     """``text`` when it has at most ``limit`` characters, else its head followed by
-    ``marker``: ``limit`` characters in all (only the marker when it is longer)."""
+    ``marker``: ``limit`` characters in all (only the marker when it is longer).
+
+    ``rstrip`` drops blanks at the end of the head, so that a one-line summary reads
+    ``nightly…`` rather than ``nightly …``.
+    """
     if len(text) <= limit:
         return text
-    return text[: max(0, limit - len(marker))] + marker
+    head = text[: max(0, limit - len(marker))]
+    return (head.rstrip() if rstrip else head) + marker
 
 
 def more_characters(count: int) -> str:

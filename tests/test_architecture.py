@@ -26,6 +26,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "taskmanager.conf",
             "taskmanager.results",
             "taskmanager.text",
+            "taskmanager.lazy",
             "taskmanager.arguments",
             "taskmanager.scheduling",
             "taskmanager.extra",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from taskmanager.text import clip, cut, more_characters, part_kind, redact
+from taskmanager.text import clip, cut, more_characters, part_kind, redact, secret_values
 
 
 def test_every_secret_is_hidden_the_longest_first() -> None:
@@ -15,11 +17,41 @@ def test_every_secret_is_hidden_the_longest_first() -> None:
     assert redact("nothing to hide", []) == "nothing to hide"
 
 
+def test_secrets_known_by_their_shape_are_hidden_after_the_values() -> None:
+    token = re.compile(r"tok-[0-9]+")
+    text = "ours tok-123456 and another tok-999"
+    assert redact(text, ["tok-123456"], [token]) == "ours [secret] and another [secret]"
+    assert redact("tok-1 stays without patterns", ["nothing"]) == "tok-1 stays without patterns"
+
+
+@pytest.mark.parametrize(
+    ("value", "secrets"),
+    [
+        ("xoxb-123", ["xoxb-123"]),
+        (None, []),
+        ("", []),
+        ("abc", []),  # too short to be a secret: hiding it would mask half a message
+        (["https://a.example/hook", "abc", None], ["https://a.example/hook"]),
+        (("one-secret",), ["one-secret"]),
+        ({"Authorization": "Bearer abcdef", "X-Team": "ops"}, ["Bearer abcdef"]),
+        (12345, ["12345"]),
+    ],
+)
+def test_the_secrets_an_options_value_holds(value: object, secrets: list[str]) -> None:
+    assert secret_values(value) == secrets
+
+
 def test_cut_keeps_the_limit_marker_included() -> None:
     assert cut("abcdef", 6) == "abcdef"
     assert cut("abcdefgh", 6) == "abcde…"
     assert cut("abcdefgh", 6, marker="[+]") == "abc[+]"
     assert cut("abcdefgh", 2, marker="[+]") == "[+]"
+
+
+def test_a_cut_can_drop_the_blanks_before_its_marker() -> None:
+    assert cut("nightly import of everything", 9) == "nightly …"
+    assert cut("nightly import of everything", 9, rstrip=True) == "nightly…"
+    assert cut("nightly", 9, rstrip=True) == "nightly"
 
 
 def test_the_more_characters_marker() -> None:

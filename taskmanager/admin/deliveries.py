@@ -15,6 +15,7 @@ from taskmanager.admin.mixins import RecordAdminMixin, TaskmanagerAdminMixin
 from taskmanager.execution.uwsgi.spoolfiles import has_spooler, spool_resend
 from taskmanager.models import Delivery
 from taskmanager.notifications.resend import resend, resendable
+from taskmanager.text import cut
 
 _DELIVERY_STATUS_CSS = {
     Delivery.STATUS_SENT: "ok",
@@ -100,8 +101,7 @@ class DeliveryAdmin(RecordAdminMixin, TaskmanagerAdminMixin):
 
     @admin.display(description=_("last error"))
     def error(self, obj: Delivery) -> str:
-        text = obj.last_error or ""
-        return text if len(text) <= 120 else text[:119] + "…"
+        return cut(obj.last_error or "", 120)
 
     @admin.display(description=_("rendered parts"))
     def rendered_parts(self, obj: Delivery) -> SafeString | str:

@@ -33,7 +33,6 @@ from taskmanager.notifications.delivery_policy import RetryPolicy
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.preview import (
     Rendered,
-    is_html,
     pretty_json,
     render_level,
     select_handlers,
@@ -41,6 +40,7 @@ from taskmanager.notifications.preview import (
     summarise_html,
 )
 from taskmanager.results import Level, level_of_result
+from taskmanager.text import part_kind
 
 #: "Send now" tries once: a web request must not wait out a delivery's retries.
 ONE_ATTEMPT = RetryPolicy(max_attempts=1)
@@ -82,12 +82,13 @@ class HandlerView:
 def _part_views(rendered: Rendered) -> list[PartView]:
     views: list[PartView] = []
     for part, text in rendered.parts.items():
-        if part.startswith("subject"):
+        kind = part_kind(part)
+        if kind == "subject":
             views.append(PartView(part, "subject", " ".join(text.split())))
-        elif is_html(part):
+        elif kind == "html":
             summary = summarise_html(text)
             views.append(PartView(part, "html", text, summary=f"{summary.size:,} bytes"))
-        elif part.endswith("json"):
+        elif kind == "json":
             pretty = pretty_json(text)
             blocks = slack_blocks(text)
             fallback = fallback_text(text) if blocks is not None else ""

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from taskmanager.conf import settings
+from taskmanager.lazy import Lazy
 from taskmanager.notifications.exceptions import NotificationConfigurationError
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.transport import Transport
@@ -222,23 +220,21 @@ def load_handlers() -> Loaded:
     return loaded
 
 
-_loaded: Loaded | None = None
-_lock = threading.Lock()
+def _load_and_log() -> Loaded:
+    loaded = load_handlers()
+    for name in loaded.unconfigured:
+        logger.warning("Notification handler %r is not configured (empty options): skipped", name)
+    for name, exc in loaded.errors.items():
+        logger.error("Notification handler %r is misconfigured and skipped: %s", name, exc)
+    return loaded
+
+
+_loaded = Lazy(_load_and_log).reset_when_changed(SETTING)
 
 
 def get_loaded() -> Loaded:
     """The handlers, built once on first use (never at start-up), logged once."""
-    global _loaded
-    if _loaded is None:
-        with _lock:
-            if _loaded is None:
-                loaded = load_handlers()
-                for name in loaded.unconfigured:
-                    logger.warning("Notification handler %r is not configured (empty options): skipped", name)
-                for name, exc in loaded.errors.items():
-                    logger.error("Notification handler %r is misconfigured and skipped: %s", name, exc)
-                _loaded = loaded
-    return _loaded
+    return _loaded.get()
 
 
 def get_handlers() -> list[NotificationHandler]:
@@ -260,11 +256,4 @@ def get_handler(name: str) -> NotificationHandler:
 
 
 def reset_handlers() -> None:
-    global _loaded
-    _loaded = None
-
-
-@receiver(setting_changed)
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == SETTING:
-        reset_handlers()
+    _loaded.reset()

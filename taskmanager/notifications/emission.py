@@ -16,8 +16,6 @@ switch at every step; the delivery threads are started once per process.
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -30,6 +28,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from taskmanager.conf import settings
+from taskmanager.lazy import Lazy
 from taskmanager.models import Delivery
 from taskmanager.notifications.config import get_handlers
 from taskmanager.notifications.context import build_context
@@ -142,16 +141,17 @@ def emit_notifications(report: Report) -> list[Outcome]:
     handlers = [handler for handler in get_handlers() if handler.accepts(report)]
     if not handlers:
         return []
-    base = build_context(report, handler="")
-    jobs = [(handler, {**base, **handler.extra_context(report)}) for handler in handlers]
+    # Built once for every handler: only the handlers' extra context and names differ.
+    shared = build_context(report, handler="")
+    jobs = [(handler, handler.context(report, shared=shared)) for handler in handlers]
     outcomes: dict[str, Outcome] = {}
     if len(jobs) == 1:
         handler, context = jobs[0]
-        deliveries = create_deliveries(report, handlers, base["level"])
+        deliveries = create_deliveries(report, handlers, shared["level"])
         outcomes[handler.name] = render_and_send(handler, context, report=report)
         record(deliveries[handler.name], outcomes[handler.name], handler)
     else:
-        deliveries = _side_by_side(report, jobs, base["level"], outcomes)
+        deliveries = _side_by_side(report, jobs, shared["level"], outcomes)
     prune_deliveries_now_and_then()
     return [
         replace(outcomes[handler.name], delivery_id=deliveries[handler.name].pk) for handler, _context in jobs
@@ -210,9 +210,11 @@ def _record_all(
             record(deliveries[handler.name], outcomes[handler.name], handler)
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_pid = 0
-_pool_lock = threading.Lock()
+def _start_delivery_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=MAX_PARALLEL, thread_name_prefix="taskmanager-notify")
+
+
+_pool = Lazy(_start_delivery_threads, per_process=True)
 
 
 def delivery_pool() -> ThreadPoolExecutor:
@@ -222,21 +224,7 @@ def delivery_pool() -> ThreadPoolExecutor:
     busy machine. A forked child (uWSGI workers) gets a pool of its own: the
     parent's threads do not exist there.
     """
-    global _pool, _pool_pid
-    with _pool_lock:
-        if _pool is None or _pool_pid != os.getpid():
-            _pool = ThreadPoolExecutor(max_workers=MAX_PARALLEL, thread_name_prefix="taskmanager-notify")
-            _pool_pid = os.getpid()
-        return _pool
-
-
-def _after_fork_in_child() -> None:
-    global _pool_lock
-    _pool_lock = threading.Lock()  # a fork while another thread held it would leave it locked
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    return _pool.get()
 
 
 def _in_worker(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -19,7 +19,7 @@ from taskmanager.notifications.message import Message
 from taskmanager.notifications.rendering import get_renderer
 from taskmanager.notifications.transport import Transport
 from taskmanager.results import Result
-from taskmanager.text import SECRET, part_kind, redact
+from taskmanager.text import SECRET, part_kind, redact, secret_values
 
 if TYPE_CHECKING:
     from taskmanager.models import Report
@@ -102,14 +102,9 @@ class NotificationHandler:
     @property
     def secrets(self) -> list[str]:
         """The values of the transport's secret options (tokens, webhook URLs, passwords)."""
-        found: list[str] = []
-        for key in self.transport.secret_options:
-            value = self.options.get(key)
-            values = value if isinstance(value, (list, tuple)) else [value]
-            if isinstance(value, dict):
-                values = list(value.values())
-            found.extend(str(v) for v in values if v and len(str(v)) >= 4)
-        return found
+        return [
+            secret for key in self.transport.secret_options for secret in secret_values(self.options.get(key))
+        ]
 
     def redact(self, text: str) -> str:
         """``text`` with every secret value replaced by ``[secret]``."""
@@ -127,8 +122,18 @@ class NotificationHandler:
         result = report.result
         return result is not None and result >= self.level
 
-    def context(self, report: Report, *, level: Result | None = None) -> dict[str, Any]:
-        return {**build_context(report, handler=self.name, level=level), **self.extra_context(report)}
+    def context(
+        self, report: Report, *, level: Result | None = None, shared: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The context this handler's templates get for ``report``: the context every handler
+        shares, what :meth:`extra_context` adds, and the handler's name.
+
+        ``shared`` is the shared context when the caller built it already, once for every
+        handler of a report (emission); else it is built here, at ``level`` (default the
+        report's own).
+        """
+        shared = shared if shared is not None else build_context(report, handler=self.name, level=level)
+        return {**shared, **self.extra_context(report), "handler": self.name}
 
     def extra_context(self, report: Report) -> dict[str, Any]:
         """What this handler adds to the shared context (override in a subclass)."""
@@ -145,11 +150,12 @@ class NotificationHandler:
     ) -> Message:
         """Render every template part for ``report`` (at ``level``, default the report's).
 
+        ``context`` is this handler's :meth:`context` when the caller built it already.
         ``strict`` raises template errors (previews); otherwise a failing
         template falls back so that the notification still goes out.
         """
         context = context if context is not None else self.context(report, level=level)
-        context = {**context, "handler": self.name, "test": test}
+        context = {**context, "test": test}
         parts: dict[str, str] = {}
         problems: list[str] = []
         for part in self.template_parts:

@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings as django_settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 from taskmanager.conf import settings
+from taskmanager.lazy import Lazy
 from taskmanager.notifications.exceptions import NotificationTemplateError, TemplateNotFound
 from taskmanager.notifications.filters import FILTERS
 from taskmanager.text import part_kind
@@ -295,31 +294,18 @@ def _template_frame(exc: BaseException, fallback: str | None) -> tuple[str | Non
     return filename, lineno
 
 
-_renderer: Renderer | None = None
-_renderer_lock = threading.Lock()
+_renderer = Lazy(lambda: Renderer(search_roots())).reset_when_changed(
+    "UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS",
+    "UWSGI_TASKMANAGER_TEMPLATE_CACHE",
+    "INSTALLED_APPS",
+    "DEBUG",
+)
 
 
 def get_renderer() -> Renderer:
     """The process's renderer, built on first use."""
-    global _renderer
-    if _renderer is None:
-        with _renderer_lock:
-            if _renderer is None:
-                _renderer = Renderer(search_roots())
-    return _renderer
+    return _renderer.get()
 
 
 def reset_renderer() -> None:
-    global _renderer
-    _renderer = None
-
-
-@receiver(setting_changed)
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in (
-        "UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS",
-        "UWSGI_TASKMANAGER_TEMPLATE_CACHE",
-        "INSTALLED_APPS",
-        "DEBUG",
-    ):
-        reset_renderer()
+    _renderer.reset()

@@ -45,6 +45,14 @@ def test_the_delivery_list_shows_status_and_error_without_secrets(admin_client, 
     assert "s3cr3t-path" not in page
 
 
+def test_a_long_error_is_cut_in_the_list_to_120_characters(admin_client, failed_delivery):
+    failed_delivery.last_error = "x" * 200
+    failed_delivery.save()
+    page = admin_client.get(reverse("admin:taskmanager_delivery_changelist")).content.decode()
+    assert "x" * 119 + "…" in page
+    assert "x" * 120 not in page
+
+
 def test_a_delivery_page_shows_the_rendered_parts(admin_client, failed_delivery):
     response = admin_client.get(reverse("admin:taskmanager_delivery_change", args=(failed_delivery.pk,)))
     assert response.status_code == 200

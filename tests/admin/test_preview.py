@@ -13,9 +13,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from taskmanager.admin.preview import _part_views
 from taskmanager.models import AppCommand, Delivery, Report, Task
 from taskmanager.notifications.config import get_handler
-from taskmanager.notifications.preview import BLOCK_KIT_BUILDER
+from taskmanager.notifications.preview import BLOCK_KIT_BUILDER, Rendered
 from tests.fakes import FakeSlack
 
 pytestmark = pytest.mark.django_db
@@ -335,3 +336,22 @@ def test_send_now_tries_once_and_leaves_retrying_to_the_resend_command(handlers,
     assert len(slack.requests) == 1
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.permanent) == (Delivery.STATUS_FAILED, 1, False)
+
+
+def test_each_part_is_shown_by_its_kind_subject_first_then_html_json_and_text():
+    parts = {
+        "notes.xml": "<x/>",
+        "notjson": "{}",
+        "card.json": '{"text": "a"}',
+        "page.htm": "<p>hello</p>",
+        "subject.txt": " [errors]\n nightly ",
+    }
+    views = _part_views(Rendered(handler="h", level="errors", sends=True, parts=parts))
+    assert [(view.name, view.kind) for view in views] == [
+        ("subject.txt", "subject"),
+        ("page.htm", "html"),
+        ("card.json", "json"),
+        ("notes.xml", "text"),
+        ("notjson", "text"),
+    ]
+    assert views[0].text == "[errors] nightly"

@@ -3,6 +3,7 @@ import logging
 import pytest
 
 from taskmanager.models import Delivery
+from taskmanager.notifications.channels.locmem import LocmemTransport
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.transport import Transport
 from taskmanager.results import Result
@@ -226,6 +227,26 @@ def test_a_forked_child_delivers_with_threads_of_its_own():
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+class ContextHandler(NotificationHandler):
+    """A handler whose own context() adds to what its templates get."""
+
+    transport_class = LocmemTransport
+    templates = "log"
+
+    def context(self, report, **kwargs):
+        return {**super().context(report, **kwargs), "built_by": f"{self.name}.context"}
+
+
+@pytest.mark.parametrize("names", [["one"], ["one", "two"]])
+def test_each_handlers_context_comes_from_its_own_context_method(settings, outbox, make_report, names):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        name: {"class": f"{__name__}.ContextHandler", "level": "ok"} for name in names
+    }
+    make_report("errors").emit_notifications()
+    contexts = sorted((m.context["handler"], m.context["built_by"]) for m in outbox)
+    assert contexts == [(name, f"{name}.context") for name in names]
 
 
 class BrokenRenderHandler(NotificationHandler):

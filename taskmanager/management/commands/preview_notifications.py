@@ -19,7 +19,6 @@ from taskmanager.notifications.preview import (
     Selection,
     Sent,
     configured_secrets,
-    is_html,
     part_filename,
     pretty_json,
     preview_document,
@@ -31,6 +30,7 @@ from taskmanager.notifications.preview import (
     write_previews,
 )
 from taskmanager.results import Level
+from taskmanager.text import part_kind
 
 
 class Command(BaseCommand):
@@ -158,7 +158,7 @@ class Command(BaseCommand):
             handler = preview.handler
             self._write("")
             self._write(
-                f"==== {preview.name} ({type(handler).__name__}, templates {handler.template_folder!r}, "
+                f"==== {preview.name} ({type(handler).__name__}, templates {handler.templates!r}, "
                 f"level {handler.level.label}) ====",
                 self.style.MIGRATE_HEADING,
             )
@@ -186,16 +186,17 @@ class Command(BaseCommand):
         for part, text in rendered.parts.items():
             path = files.get((rendered.handler, rendered.level, part))
             self._write(f"--- {part_filename(rendered.handler, rendered.level, part)} ---")
-            if is_html(part):
+            kind = part_kind(part)
+            if kind == "html":
                 self._write(str(summarise_html(text)))
                 self._write(
                     f"Open it: {path}" if path else "Write it to a file with --output DIR to open it."
                 )
-            elif part.endswith("json"):
+            elif kind == "json":
                 self._write(pretty_json(text))
             else:
                 self._write(text.rstrip("\n"))
-            if path and not is_html(part):
+            if path and kind != "html":
                 self._write(f"(written to {path})")
         url = rendered.block_kit_builder_url
         if url:

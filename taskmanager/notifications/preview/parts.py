@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import quote
 
+from taskmanager.text import cut, part_kind
+
 BLOCK_KIT_BUILDER = "https://app.slack.com/block-kit-builder/#"
 
 
@@ -90,10 +92,9 @@ def summarise_html(text: str, *, length: int = 100) -> HtmlSummary:
     finder.close()
     title = " ".join("".join(finder.title).split())
     body = " ".join(" ".join(finder.text).split())
-    if len(body) > length:
-        body = body[: length - 1].rstrip() + "…"
-    return HtmlSummary(size=len(text.encode("utf-8")), title=title, first_text=body)
+    return HtmlSummary(size=len(text.encode("utf-8")), title=title, first_text=cut(body, length, rstrip=True))
 
 
 def is_html(part: str) -> bool:
-    return part.rsplit(".", 1)[-1] in ("html", "htm")
+    """Whether ``part`` holds HTML (3.0's name for ``part_kind(part) == "html"``)."""
+    return part_kind(part) == "html"

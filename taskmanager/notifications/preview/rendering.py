@@ -19,6 +19,7 @@ from taskmanager.notifications.message import Message
 from taskmanager.notifications.preview.parts import block_kit_builder_url
 from taskmanager.notifications.samples import sample_report as build_sample_report
 from taskmanager.results import Level
+from taskmanager.text import part_kind
 
 #: The fixed clock of the sample reports, so that previews and snapshots are
 #: reproducible: the samples start at 02:00 in Rome on this day...
@@ -51,7 +52,7 @@ class Rendered:
     @property
     def block_kit_builder_url(self) -> str | None:
         for part, text in self.parts.items():
-            if part.endswith("json"):
+            if part_kind(part) == "json":
                 url = block_kit_builder_url(text)
                 if url:
                     return url
@@ -129,7 +130,7 @@ class HandlerPreview:
         return {
             "class": f"{type(handler).__module__}.{type(handler).__qualname__}",
             "transport": f"{type(handler.transport).__module__}.{type(handler.transport).__qualname__}",
-            "templates": handler.template_folder,
+            "templates": handler.templates,
             "level": handler.level.label,
             "parts": list(handler.template_parts),
             "options": handler.public_options(),

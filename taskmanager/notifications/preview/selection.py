@@ -11,6 +11,7 @@ from taskmanager.notifications.config import SETTING, Loaded, load_handlers, par
 from taskmanager.notifications.exceptions import NotificationConfigurationError
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.results import Level, level_of_result
+from taskmanager.text import redact, secret_values
 
 
 class PreviewError(Exception):
@@ -91,7 +92,7 @@ def configured_secrets(loaded: Loaded | None = None) -> list[str]:
                 # A broken entry cannot say which options are secret: guess by name.
                 keys = [key for key in entry if _looks_secret(str(key))]
             for key in keys:
-                secrets.update(_values(entry.get(key)))
+                secrets.update(secret_values(entry.get(key)))
     return sorted(secrets, key=len, reverse=True)
 
 
@@ -99,23 +100,14 @@ def _looks_secret(key: str) -> bool:
     return any(word in key.lower() for word in ("token", "secret", "password", "webhook", "key", "url"))
 
 
-def _values(value: object) -> list[str]:
-    if isinstance(value, Mapping):
-        value = list(value.values())
-    values = value if isinstance(value, (list, tuple)) else [value]
-    return [str(v) for v in values if v and len(str(v)) >= 4]
-
-
 class Redactor:
     """Masks secret values in any text about to be shown."""
 
     def __init__(self, secrets: Iterable[str]):
-        self.secrets = sorted(set(secrets), key=len, reverse=True)
+        self.secrets = list(secrets)
 
     def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "[secret]")
-        return text
+        return redact(text, self.secrets)
 
 
 def report_level(report: Report) -> Level:

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from taskmanager.execution.uwsgi import rides, spoolfiles
 from taskmanager.execution.uwsgi.recovery import recover_tasks
+from taskmanager.logfiles import logfile_path
 from taskmanager.models import Report, Task
 from taskmanager.notifications.channels import locmem
-from taskmanager.runs.runner import logfile_path
 from tests.execution.factories import make_task as make_sample_task
 from tests.execution.uwsgi.spooling import spool_files
 

@@ -54,3 +54,13 @@ def test_the_block_kit_builder_link_holds_only_the_blocks():
 def test_a_part_without_blocks_has_no_builder_link():
     assert block_kit_builder_url('{"text": "no blocks"}') is None
     assert block_kit_builder_url("not json") is None
+
+
+def test_a_cut_first_text_ends_with_a_word_not_a_blank():
+    summary = summarise_html("<p>" + "word " * 40 + "</p>", length=11)
+    assert summary.first_text == "word word…"
+
+
+def test_a_part_is_html_by_the_same_rule_as_everywhere():
+    # part_kind's rule: a subject is a subject, whatever its suffix.
+    assert not is_html("subject.html")

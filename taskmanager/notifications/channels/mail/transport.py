@@ -15,6 +15,7 @@ from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.transport import Transport
+from taskmanager.text import cut
 
 #: Subjects longer than this are cut, with an ellipsis: mail clients show about 80
 #: characters, and a 250-character task name should not make a 300-character header.
@@ -30,10 +31,7 @@ _ADDRESS = re.compile(r"^[^@\s<>,;:()\[\]\\\"]+@[^@\s<>,;:()\[\]\\\".]+(\.[^@\s<
 def one_line(text: str, max_length: int = SUBJECT_MAX_LENGTH) -> str:
     """``text`` as one header-safe line: every run of whitespace (CR and LF included)
     becomes one space, and the result is cut to ``max_length`` characters with "…"."""
-    line = " ".join(text.split())
-    if len(line) > max_length:
-        line = line[: max_length - 1].rstrip() + "…"
-    return line
+    return cut(" ".join(text.split()), max_length, rstrip=True)
 
 
 def inline_css(html: str) -> str:

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from taskmanager.notifications.channels.slack.text import unescape_mrkdwn
+
 #: Emoji drawn as symbols that every font has, coloured like Slack's (the rest stay ``:name:``).
 EMOJI = {
     "white_check_mark": "\u2714",
@@ -56,23 +58,18 @@ class Chunk:
     code: str | None = None
 
 
-def _unescape(text: str) -> str:
-    # Slack's mrkdwn escapes exactly these three; the page escapes again on output.
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def _angle(content: str) -> Span:
     """``<url|label>``, ``<!date^...|fallback>``, ``<!here>``, ``<@U123>``, ``<#C123|name>``."""
     target, _bar, label = content.partition("|")
     if target.startswith("!date^"):
-        return Span(_unescape(label or target))
+        return Span(unescape_mrkdwn(label or target))
     if target.startswith("!"):
         return Span("@" + target[1:].split("^")[0], "mention")
     if target.startswith(("@", "#")):
-        return Span(_unescape(target[0] + (label or target[1:])), "mention")
+        return Span(unescape_mrkdwn(target[0] + (label or target[1:])), "mention")
     if _SAFE_LINK.match(target):
-        return Span(_unescape(label or target), "link", href=_unescape(target))
-    return Span(_unescape(label or target))
+        return Span(unescape_mrkdwn(label or target), "link", href=unescape_mrkdwn(target))
+    return Span(unescape_mrkdwn(label or target))
 
 
 def _inline(text: str) -> list[Span]:
@@ -80,7 +77,7 @@ def _inline(text: str) -> list[Span]:
     position = 0
     for match in _INLINE.finditer(text):
         if match.start() > position:
-            spans.append(Span(_unescape(text[position : match.start()])))
+            spans.append(Span(unescape_mrkdwn(text[position : match.start()])))
         kind = match.lastgroup or ""
         value = match.group(kind)
         if kind == "angle":
@@ -91,10 +88,10 @@ def _inline(text: str) -> list[Span]:
                 Span(EMOJI.get(value, match.group(0)), "emoji" if known else "", emoji=value if known else "")
             )
         else:
-            spans.append(Span(_unescape(value), kind))
+            spans.append(Span(unescape_mrkdwn(value), kind))
         position = match.end()
     if position < len(text):
-        spans.append(Span(_unescape(text[position:])))
+        spans.append(Span(unescape_mrkdwn(text[position:])))
     return spans
 
 
@@ -103,7 +100,7 @@ def mrkdwn_chunks(text: str) -> list[Chunk]:
     chunks: list[Chunk] = []
     for index, piece in enumerate(_FENCE.split(text)):
         if index % 2:
-            chunks.append(Chunk(code=_unescape(piece.strip("\n"))))
+            chunks.append(Chunk(code=unescape_mrkdwn(piece.strip("\n"))))
         elif piece.strip("\n"):
             chunks.append(Chunk(spans=_inline(piece.strip("\n"))))
     return chunks
@@ -165,4 +162,4 @@ def fallback_text(payload: str) -> str:
         data = json.loads(payload)
     except ValueError:
         return ""
-    return _unescape(str(data.get("text", ""))) if isinstance(data, dict) else ""
+    return unescape_mrkdwn(str(data.get("text", ""))) if isinstance(data, dict) else ""

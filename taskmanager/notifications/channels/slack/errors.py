@@ -20,6 +20,7 @@ from http.client import HTTPException
 from typing import Any
 
 from taskmanager.notifications.exceptions import DeliveryError
+from taskmanager.text import redact
 
 
 class PayloadError(ValueError):
@@ -73,8 +74,12 @@ PERMANENT_ERRORS = frozenset(
 )
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,80}$")
-_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
-_HOOK = re.compile(r"https://hooks\.slack(?:-gov)?\.com/\S+")
+#: What a Slack secret looks like, so that one is hidden even when it is not ours (a token
+#: in an error from another workspace): tokens, then incoming webhook URLs.
+SECRET_SHAPES = (
+    re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+"),
+    re.compile(r"https://hooks\.slack(?:-gov)?\.com/\S+"),
+)
 
 
 class _SecretScrubber(logging.Filter):
@@ -96,10 +101,8 @@ class _SecretScrubber(logging.Filter):
 
     def scrub(self, text: str) -> str:
         with self._lock:
-            secrets = {s for values in self._secrets.values() for s in values}
-        for secret in sorted(secrets, key=len, reverse=True):
-            text = text.replace(secret, "[secret]")
-        return _HOOK.sub("[secret]", _TOKEN.sub("[secret]", text))
+            secrets = [s for values in self._secrets.values() for s in values]
+        return redact(text, secrets, SECRET_SHAPES)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from taskmanager.text import more_characters
+
 FENCE = "```"
 # A log tail cut to less than this is no longer worth reading; cut the text's end instead.
 _MIN_CODE_KEPT = 200
@@ -45,10 +47,6 @@ def _suffix_within(text: str, budget: int) -> int:
     return 0
 
 
-def more_marker(count: int) -> str:
-    return f"… {count:,} more characters"
-
-
 def earlier_marker(count: int) -> str:
     return f"… {count:,} earlier characters"
 
@@ -57,9 +55,9 @@ def cut_plain(text: str, limit: int) -> str:
     """``text`` cut at its end to ``limit`` units, the marker included."""
     if slack_length(text) <= limit:
         return text
-    marker = more_marker(len(text))  # the longest the marker can be
+    marker = more_characters(len(text))  # the longest the marker can be
     keep = _prefix_within(text, max(0, limit - len(marker)))
-    return text[:keep] + more_marker(len(text) - keep)
+    return text[:keep] + more_characters(len(text) - keep)
 
 
 def _safe_mrkdwn_end(text: str) -> str:
@@ -85,12 +83,12 @@ def cut_mrkdwn(text: str, limit: int) -> str:
     tail_cut = _cut_code_tail(text, limit)
     if tail_cut is not None:
         return tail_cut
-    marker = more_marker(len(text))
+    marker = more_characters(len(text))
     closing = "\n" + FENCE + "\n"
     keep = _prefix_within(text, max(0, limit - len(marker) - len(closing)))
     kept = _safe_mrkdwn_end(text[:keep])
     # Counted as the reader would: "&amp;" is one character of the report.
-    suffix = more_marker(len(unescape_mrkdwn(text[len(kept) :])))
+    suffix = more_characters(len(unescape_mrkdwn(text[len(kept) :])))
     if kept.count(FENCE) % 2:
         # The cut is inside a code block: close it, or the marker would read as code.
         kept += closing
@@ -133,6 +131,7 @@ def escape_mrkdwn(text: str) -> str:
 
 
 def unescape_mrkdwn(text: str) -> str:
+    """The text a mrkdwn string stands for: Slack escapes exactly ``&``, ``<`` and ``>``."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

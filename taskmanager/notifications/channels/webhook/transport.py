@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.transport import Transport
+from taskmanager.text import cut, redact
 
-#: How much of an error response's body a DeliveryError quotes.
+#: How much of an error response's body a DeliveryError quotes (then "…" when it goes on).
 BODY_EXCERPT = 200
 
 _USER_AGENT = "django-uwsgi-taskmanager (notifications)"
@@ -128,10 +129,10 @@ class WebhookTransport(Transport):
             raise DeliveryError(self._scrub(text), permanent=False) from None
 
     def _scrub(self, text: str) -> str:
-        """Hide the URL (and its secret path) should a server echo it back."""
+        """Hide the URL should a server echo it back, and its path alone: the path is
+        what authorises posting (``/hooks/T000/B000/XXXX``), and a 404 often quotes it."""
         path = urlsplit(self.url).path
-        text = text.replace(self.url, "<url>")
-        return text.replace(path, "<path>") if len(path) > 1 else text
+        return redact(text, (self.url, path if len(path) > 1 else ""))
 
 
 def check_json(text: str) -> None:
@@ -152,7 +153,7 @@ def _excerpt(error: urllib.error.HTTPError) -> str:
     except (OSError, http.client.HTTPException):
         return ""
     text = " ".join(body.decode("utf-8", "replace").split())
-    return text[:BODY_EXCERPT] + ("…" if len(text) > BODY_EXCERPT else "")
+    return cut(text, BODY_EXCERPT + len("…"))
 
 
 def _describe(exc: BaseException) -> str:

@@ -135,6 +135,10 @@ def test_one_line_cuts_long_subjects_with_an_ellipsis():
     assert line.endswith("…")
 
 
+def test_a_cut_subject_ends_with_a_word_then_the_ellipsis():
+    assert one_line("word " * 100, max_length=11) == "word word…"
+
+
 # -- delivery -----------------------------------------------------------------------------
 
 

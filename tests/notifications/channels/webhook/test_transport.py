@@ -90,6 +90,21 @@ def test_the_url_never_appears_in_an_error_even_when_the_server_echoes_it(hook):
     assert caught.value.__suppress_context__
 
 
+def test_an_echoed_url_or_path_reads_secret_as_every_hidden_secret_does(hook):
+    path = "/" + hook.url.split("/", 3)[3]
+    hook.answer(Answer(404, f"no webhook at {hook.url}; nothing at {path}".encode()))
+    with pytest.raises(DeliveryError) as caught:
+        WebhookTransport(url=hook.url).send(message())
+    assert str(caught.value).endswith("no webhook at [secret]; nothing at [secret]")
+
+
+def test_a_body_that_fits_in_the_quote_and_its_marker_is_quoted_whole(hook):
+    hook.answer(Answer(400, b"a" * 201))
+    with pytest.raises(DeliveryError) as caught:
+        WebhookTransport(url=hook.url).send(message())
+    assert str(caught.value).endswith(": " + "a" * 201)
+
+
 def test_a_redirect_is_not_followed_and_is_permanent(hook):
     hook.answer(Answer(302, b"", headers=(("Location", "/elsewhere"),)))
     with pytest.raises(DeliveryError) as caught:

@@ -1,0 +1,62 @@
+"""NotificationHandler: the context its templates get, and the secrets it hides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from taskmanager.notifications.channels.locmem import LocmemTransport
+from taskmanager.notifications.channels.webhook.transport import WebhookTransport
+from taskmanager.notifications.handlers import NotificationHandler
+from taskmanager.results import Result
+
+
+class OnCallHandler(NotificationHandler):
+    transport_class = LocmemTransport
+    templates = "log"
+
+    def extra_context(self, report: Any) -> dict[str, Any]:
+        # Cannot rename the handler: its name is its own.
+        return {"on_call": "ada@example.com", "handler": "someone else"}
+
+
+@pytest.mark.django_db
+def test_the_context_is_the_shared_one_the_handlers_extra_and_its_name(make_report: Any) -> None:
+    context = OnCallHandler("pager").context(make_report("errors"))
+    assert context["task_name"] == "nightly import"
+    assert context["level"] is Result.ERRORS
+    assert context["on_call"] == "ada@example.com"
+    assert context["handler"] == "pager"
+
+
+@pytest.mark.django_db
+def test_the_context_is_built_at_the_level_asked(make_report: Any) -> None:
+    context = OnCallHandler("pager").context(make_report("ok"), level=Result.FAILED)
+    assert context["level"] is Result.FAILED
+
+
+def test_a_shared_context_built_already_is_taken_as_it_is() -> None:
+    shared = {"level": Result.WARNINGS, "task_name": "built once", "handler": ""}
+    context = OnCallHandler("pager").context(object(), shared=shared)  # type: ignore[arg-type]
+    assert context == {
+        "level": Result.WARNINGS,
+        "task_name": "built once",
+        "on_call": "ada@example.com",
+        "handler": "pager",
+    }
+    assert shared["handler"] == ""  # not changed for the next handler
+
+
+def test_the_secrets_are_the_values_of_the_transports_secret_options() -> None:
+    handler = NotificationHandler(
+        "teams",
+        transport_class=WebhookTransport,
+        templates="webhook",
+        options={
+            "url": "https://teams.example/hook/abc",
+            "headers": {"Authorization": "Bearer x1y2", "A": "b"},
+        },
+    )
+    assert handler.secrets == ["https://teams.example/hook/abc", "Bearer x1y2"]
+    assert handler.redact("to https://teams.example/hook/abc with Bearer x1y2") == "to [secret] with [secret]"
