@@ -37,7 +37,7 @@ def measure(sizes: Sizes, reports: Reports) -> list[Row]:
         def render_all(report: Report = report) -> None:
             base = build_context(report, handler="")
             for handler in builtin:
-                message = handler.render(report, context={**base, **handler.extra_context(report)})
+                message = handler.render(report, context=handler.context(report, shared=base))
                 if message.problems:
                     raise SystemExit(f"{handler.name} fell back: {message.problems}")
 

@@ -187,7 +187,7 @@ def running_uwsgi(
 ) -> Iterator[UwsgiServer]:
     spool, media = tmp_path / "spool", tmp_path / "media"
     spool.mkdir()
-    media.mkdir()
+    media.mkdir(exist_ok=True)
     port = free_port()
     env = {
         **os.environ,
