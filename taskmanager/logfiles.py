@@ -117,11 +117,15 @@ def read_tail(
         if pos == end and blocks[-1].endswith(b"\n"):
             wanted += 1  # the file's last newline ends its last line, it starts none
         pos = start
+    # Held at once: the bytes read twice (the blocks joined, then split), never more.
     window = b"".join(reversed(blocks))
     del blocks
     if not window:
         return []
-    raws = window.removesuffix(b"\n").split(b"\n")
+    raws = window.split(b"\n")
+    if window.endswith(b"\n"):
+        raws.pop()
+    del window
     if len(raws) > n:
         # n whole lines follow the first piece, which is not wanted.
         raws, pos = raws[-n:], 0
@@ -146,11 +150,13 @@ def _read_at(fh: BinaryIO, start: int, size: int) -> bytes:
 
 def _end_of_line(raw: bytes, max_line_length: int) -> str:
     """The end of a line whose start was not read, after a note of what was left out."""
-    # The read may have begun inside a character: skip its continuation bytes.
-    start = 0
-    while start < min(len(raw), 3) and 0x80 <= raw[start] <= 0xBF:
-        start += 1
-    text = raw[start:].decode("utf-8", errors="replace")
+    # Only the bytes that can be shown are decoded (a character is at most 4 bytes), and
+    # never from inside a character.
+    start = max(0, len(raw) - 4 * max_line_length) if max_line_length > 0 else 0
+    for _ in range(3):
+        if start < len(raw) and 0x80 <= raw[start] <= 0xBF:
+            start += 1
+    text = str(memoryview(raw)[start:], "utf-8", "replace")
     if max_line_length > 0 and len(text) > max_line_length:
         text = text[-max_line_length:]
     # Counted in bytes: what was read and is not shown, and at least one not read.

@@ -100,7 +100,7 @@ def test_the_tail_of_a_log_ending_in_a_30_mb_line_is_its_end_cut_with_a_note(one
     [line] = lines
     assert line.startswith("[… at least ")
     assert line.endswith(" more bytes] " + "x" * 1000)
-    # Held at most: the bytes read (20 * 64 kB), once as read and once split.
+    # Held at most: the bytes read (20 * 64 kB) twice, as read and split; never the line.
     assert peak < 3 * 20 * TAIL_BYTES_PER_LINE
 
 
