@@ -107,6 +107,22 @@ def peak_memory(action: Callable[[], Any]) -> int:
         tracemalloc.stop()
 
 
+Row = tuple[str, str, str, str, str, bool]
+
+
+def measure(path: Path, kind: str, size_mb: int, repeat: int) -> list[Row]:
+    """The two rows of one log: its tail and the log viewer."""
+    read = tail(path)
+    seconds = best_time(lambda: tail(path), repeat)
+    peak = peak_memory(lambda: tail(path))
+    ok = read <= TAIL_LINES * TAIL_BYTES_PER_LINE + 1 and peak < PEAK_LIMIT
+    rows = [(kind, "tail, 20 lines", *figures(seconds, peak), f"{read / 1024:,.0f} kB", ok)]
+    seconds = best_time(lambda: viewer(path), repeat)
+    peak = peak_memory(lambda: viewer(path))
+    rows.append((kind, "viewer, whole log", *figures(seconds, peak), f"{size_mb} MB", peak < PEAK_LIMIT))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small logs, one run: checks it runs")
@@ -114,27 +130,17 @@ def main() -> int:
     options = parser.parse_args()
     sizes, repeat = (QUICK_SIZES, 1) if options.quick else (FULL_SIZES, options.repeat)
 
-    rows: list[tuple[str, ...]] = []
-    missed = 0
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "run.log"
         for size_mb in sizes:
             for one_line in (False, True):
-                path = Path(folder) / "run.log"
                 write_log(path, size_mb * MB, one_line=one_line)
                 kind = f"{size_mb} MB, {'one line' if one_line else 'lines'}"
-                read = tail(path)
-                seconds = best_time(lambda: tail(path), repeat)
-                peak = peak_memory(lambda: tail(path))
-                ok = read <= TAIL_LINES * TAIL_BYTES_PER_LINE + 1 and peak < PEAK_LIMIT
-                missed += not ok
-                rows.append((kind, "tail, 20 lines", *figures(seconds, peak), f"{read / 1024:,.0f} kB", ok))
-                seconds = best_time(lambda: viewer(path), repeat)
-                peak = peak_memory(lambda: viewer(path))
-                ok = peak < PEAK_LIMIT
-                missed += not ok
-                rows.append((kind, "viewer, whole log", *figures(seconds, peak), f"{size_mb} MB", ok))
+                rows.extend(measure(path, kind, size_mb, repeat))
                 path.unlink()
     print_table(rows)
+    missed = sum(not row[-1] for row in rows)
     print("every target met" if not missed else f"{missed} target(s) missed")
     return 1 if missed else 0
 
@@ -143,17 +149,15 @@ def figures(seconds: float, peak: int) -> tuple[str, str]:
     return f"{seconds * 1000:,.1f} ms", f"{peak / MB:.2f} MB"
 
 
-def print_table(rows: list[tuple[Any, ...]]) -> None:
+def print_table(rows: list[Row]) -> None:
     head = ("log", "step", "time", "peak memory", "bytes read", "result")
-    cells = [tuple(str(v) if not isinstance(v, bool) else ("PASS" if v else "FAIL") for v in row) for row in rows]
+    cells = [(*row[:-1], "PASS" if row[-1] else "FAIL") for row in rows]
     widths = [max(len(line[i]) for line in [head, *cells]) for i in range(len(head))]
     right = {2, 3, 4}
     for values in [head, tuple("-" * w for w in widths), *cells]:
-        print(
-            "  ".join(
-                v.rjust(w) if i in right else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True))
-            ).rstrip()
-        )
+        cells_of_line = zip(values, widths, strict=True)
+        line = (v.rjust(w) if i in right else v.ljust(w) for i, (v, w) in enumerate(cells_of_line))
+        print("  ".join(line).rstrip())
 
 
 if __name__ == "__main__":

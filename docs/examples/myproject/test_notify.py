@@ -61,7 +61,8 @@ def test_a_card_teams_refuses_is_not_retried_and_its_answer_is_kept(settings, te
 
     delivery = report.deliveries.get()
     assert (delivery.status, delivery.permanent, delivery.attempts) == (Delivery.STATUS_FAILED, True, 1)
-    assert delivery.last_error.endswith('Teams answered HTTP 400: {"error": {"code": "InvalidRequestContent"}}')
+    answer = '{"error": {"code": "InvalidRequestContent"}}'
+    assert delivery.last_error.endswith(f"Teams answered HTTP 400: {answer}")
 
 
 def test_throttling_is_retried_after_the_wait_teams_asks_for(settings, teams, report):
