@@ -21,7 +21,7 @@ from taskmanager.arguments import command_argv
 from taskmanager.results import Result, level_of_result
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterator
 
 
 class AppCommand(models.Model):
@@ -132,19 +132,24 @@ class Report(models.Model):
     def has_logfile(self) -> bool:
         return bool(self.logfile) and os.path.isfile(self.logfile)
 
-    def iter_log_lines(self) -> Iterable[str]:
-        """Yield every log line, from the log file when kept, else the stored tail."""
+    def iter_log_pieces(self) -> Iterator[logfiles.Piece]:
+        """The whole log, from the log file when kept, else the stored tail, as
+        :class:`~taskmanager.logfiles.Piece` s: a line at a time, a long line in pieces of
+        at most ``logfiles.PIECE_BYTES`` bytes, so that no line is ever held whole."""
         if self.has_logfile():
-            yield from logfiles.read_lines(self.logfile)
+            with open(self.logfile, "rb") as fh:
+                yield from logfiles.read_pieces(fh)
         else:
-            yield from self.log.splitlines()
+            for line in logfiles.split_lines(self.log):
+                yield logfiles.Piece(line, first=True, last=True)
 
     def log_tail_lines(self, n: int) -> list[str]:
         """The last ``n`` lines: the stored tail when it has them (or is the whole log),
-        else read from the end of the log file, never the whole log."""
+        else read from the end of the log file (:func:`taskmanager.logfiles.read_tail`:
+        at most ``n * TAIL_BYTES_PER_LINE`` bytes, each line cut as the stored ones are)."""
         if n <= 0:
             return []
-        stored = self.log.splitlines()
+        stored = logfiles.split_lines(self.log)
         whole_log = self.n_log_lines is not None and len(stored) >= self.n_log_lines
         if len(stored) >= n or whole_log or not self.has_logfile():
             return stored[-n:]

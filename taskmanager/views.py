@@ -25,6 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 
+from taskmanager.logfiles import split_lines
 from taskmanager.models import Report
 from taskmanager.results import line_severity
 
@@ -47,12 +48,15 @@ def get_report_for(request: HttpRequest, pk: int) -> Report:
 class LogViewerView(View):
     """The whole log of one report, with line numbers and ERROR/WARNING lines highlighted.
 
-    The response is streamed: lines are read, escaped and sent in chunks, so a
-    log of any size never sits in memory.
+    The response is streamed: lines are read, escaped and sent in chunks, a long line in
+    pieces (``logfiles.PIECE_BYTES``), so neither a log of any size nor a line of any
+    length sits in memory.
     """
 
     template_name = "taskmanager/log_viewer.html"
-    lines_per_chunk = 500
+    # Characters of log text per chunk sent (each line counts one more): a chunk holds a few
+    # hundred ordinary lines, or a piece of a long one, never a whole long line.
+    chunk_size = 32 * 1024
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
         report = get_report_for(request, pk)
@@ -86,7 +90,7 @@ class LogViewerView(View):
             "task": report.task,
             "opts": Report._meta,
             "has_logfile": report.has_logfile(),
-            "n_tail_lines": len(report.log.splitlines()),
+            "n_tail_lines": len(split_lines(report.log)),
             "only": only,
             "filter_links": [
                 (_("all lines"), base, only == ""),
@@ -101,23 +105,35 @@ class LogViewerView(View):
 
     def stream(self, report: Report, before: str, after: str, wanted: str) -> Iterator[str]:
         yield before
-        chunk: list[str] = []
-        shown = 0
-        for number, line in enumerate(report.iter_log_lines(), start=1):
-            # The rule of the report's counts: the highlighted lines are the counted ones.
-            css = line_severity(line)
-            if wanted and css != wanted:
+        out: list[str] = []
+        size = number = shown = 0
+        showing = False
+        for piece in report.iter_log_pieces():
+            if piece.first:
+                number += 1
+                # The rule of the report's counts, on the line's text; a line longer than a
+                # piece is judged by its first piece (the page cannot wait for its end).
+                css = line_severity(piece.text)
+                showing = not wanted or css == wanted
+                if showing:
+                    shown += 1
+                    out.append(
+                        f'<span id="L{number}" class="tm-line{" tm-line-" + css if css else ""}">'
+                        f'<a class="tm-ln" href="#L{number}">{number}</a>'
+                    )
+            if not showing:
                 continue
-            shown += 1
-            chunk.append(
-                f'<span id="L{number}" class="tm-line{" tm-line-" + css if css else ""}">'
-                f'<a class="tm-ln" href="#L{number}">{number}</a>{html.escape(line, quote=False)}</span>'
-            )
-            if len(chunk) >= self.lines_per_chunk:
-                yield "\n".join(chunk) + "\n"
-                chunk.clear()
-        if chunk:
-            yield "\n".join(chunk) + "\n"
+            out.append(html.escape(piece.text, quote=False))
+            size += len(piece.text) + 1
+            if piece.last:
+                out.append("</span>\n")
+            # A chunk of a few hundred lines, or of one piece of a long line.
+            if size >= self.chunk_size:
+                yield "".join(out)
+                out.clear()
+                size = 0
+        if out:
+            yield "".join(out)
         if not shown:
             yield '<span class="tm-line tm-empty">{}</span>\n'.format(
                 html.escape(_("No matching lines.") if wanted else _("The log is empty."))

@@ -1,4 +1,4 @@
-"""benchmarks/notifications.py still runs: a few iterations of each step, and its table."""
+"""The benchmark scripts still run: a few iterations of each step, and their tables."""
 
 import os
 import subprocess
@@ -33,3 +33,24 @@ def test_the_notifications_benchmark_runs_and_prints_its_table():
     assert targets == {"1", "2", "3", "4", "5", "6"}
     assert any("PASS" in line or "FAIL" in line for line in lines)
     assert lines[-1] in ("every target met", *(f"{n} target(s) missed" for n in range(1, 30)))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_the_big_logs_benchmark_runs_and_meets_its_memory_targets():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TASKMANAGER_"))}
+    done = subprocess.run(
+        [sys.executable, "benchmarks/logs.py", "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
+
+    # Its targets are bytes read and peak memory, not times: a busy machine cannot miss them.
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:2] == ["log", "step"]
+    assert sum("PASS" in line for line in lines) == 8
+    assert lines[-1] == "every target met"

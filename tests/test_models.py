@@ -45,6 +45,21 @@ def test_more_lines_than_the_stored_tail_are_read_from_the_end_of_the_file(make_
     assert report.log_tail_lines(3) == ["line 997", "line 998", "line 999"]
 
 
+def test_lines_read_from_the_file_are_cut_as_the_stored_tail_is(make_report, tmp_path, settings):
+    settings.UWSGI_TASKMANAGER_MAX_LOG_LINE_LENGTH = 5
+    path = tmp_path / "run.log"
+    path.write_text("first\n" + "x" * 100 + "\nlast\n")
+    report = make_report("ok", log="last", logfile=str(path), n_log_lines=3)
+
+    assert report.log_tail_lines(3) == ["first", "xxxxx… [95 more characters]", "last"]
+
+
+def test_a_stored_tail_is_split_at_newlines_only(make_report, never_read_the_file):
+    report = make_report("ok", log="10%\r100%\ndone", n_log_lines=2)
+
+    assert report.log_tail_lines(5) == ["10%\r100%", "done"]
+
+
 def test_without_a_log_file_the_stored_tail_is_all_there_is(make_report, tmp_path):
     report = make_report("ok", log="a\nb", logfile=str(tmp_path / "gone.log"), n_log_lines=500)
 

@@ -3,6 +3,7 @@
 import datetime
 import tracemalloc
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from taskmanager.logfiles import PIECE_BYTES
 from taskmanager.models import AppCommand, Report, Task
 
 pytestmark = pytest.mark.django_db
@@ -235,6 +237,101 @@ def test_streaming_a_big_log_keeps_memory_small(admin_client: Client, task: Task
     assert sent > size
     # Chunks of a few hundred lines: the peak stays far below the file's size.
     assert peak < size / 10
+
+
+class LogLines(HTMLParser):
+    """The log lines of a viewer page, fed chunk by chunk: each line's id, class and length.
+
+    Fails on a line opened inside another or a text outside a line, so the page's lines are
+    well-formed.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)  # else the parser holds a line's text whole
+        self.lines: list[dict] = []
+        self.open = False
+        self.in_number = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        found = dict(attrs)
+        if tag == "span" and found.get("id", "").startswith("L"):
+            assert not self.open, "a line opened inside another"
+            self.open = True
+            self.lines.append({"id": found["id"], "class": found["class"], "length": 0, "head": ""})
+        self.in_number = tag == "a" and found.get("class") == "tm-ln"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "span" and self.open:
+            self.open = False
+        self.in_number = False
+
+    def handle_data(self, data: str) -> None:
+        if self.open and not self.in_number:
+            line = self.lines[-1]
+            line["length"] += len(data)
+            line["head"] = (line["head"] + data)[:40]
+
+
+def test_a_log_of_one_huge_line_is_streamed_in_pieces_in_bounded_memory(
+    admin_client: Client, task: Task, tmp_path: Path
+) -> None:
+    logfile = tmp_path / "huge.log"
+    with logfile.open("wb") as fh:
+        fh.write(b"starting\nERROR dump: ")
+        for _ in range(30):  # one line of 30 MB, as a JSON dump writes
+            fh.write(b"x" * 1024 * 1024)
+        fh.write(b"\nWARNING done\n")
+    report = Report.objects.create(task=task, invocation_result=Report.RESULT_ERRORS, logfile=str(logfile))
+
+    response = admin_client.get(viewer(report))
+    page = LogLines()
+    tracemalloc.start()
+    try:
+        for chunk in chunks(response):
+            page.feed(chunk.decode())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    page.close()
+
+    assert [(line["id"], line["class"]) for line in page.lines] == [
+        ("L1", "tm-line"),
+        ("L2", "tm-line tm-line-error"),
+        ("L3", "tm-line tm-line-warning"),
+    ]
+    assert page.lines[1]["length"] == len("ERROR dump: ") + 30 * 1024 * 1024
+    assert page.lines[1]["head"].startswith("ERROR dump: xxxx")
+    # Never the line whole (a piece of 64 kB at a time, escaped, in a chunk): 30 MB would be.
+    assert peak < 2 * 1024 * 1024
+
+
+def test_a_line_longer_than_a_piece_is_highlighted_by_its_head(
+    admin_client: Client, task: Task, tmp_path: Path
+) -> None:
+    logfile = tmp_path / "run.log"
+    head = "x" * (PIECE_BYTES + 10)
+    logfile.write_text(f"ERROR {head}\n{head} ERROR late\nWARNING short\n")
+    report = Report.objects.create(task=task, invocation_result=Report.RESULT_ERRORS, logfile=str(logfile))
+
+    page = streamed(admin_client.get(viewer(report, "?only=errors")))
+
+    assert '<span id="L1" class="tm-line tm-line-error">' in page
+    assert 'id="L2"' not in page  # its ERROR comes after its first piece
+    assert "ERROR late" not in page
+    assert "WARNING short" not in page
+
+
+def test_a_progress_bar_is_one_numbered_line_as_the_report_counts_it(
+    admin_client: Client, task: Task, tmp_path: Path
+) -> None:
+    report = make_report(task, tmp_path / "run.log", ["10%\r50%\r100%", "done"])
+
+    page = streamed(admin_client.get(viewer(report)))
+
+    assert report.n_log_lines == 2
+    assert '<a class="tm-ln" href="#L1">1</a>10%\r50%\r100%</span>' in page
+    assert '<a class="tm-ln" href="#L2">2</a>done</span>' in page
+    assert 'id="L3"' not in page
 
 
 def test_a_template_without_the_marker_is_a_configuration_error(
