@@ -19,10 +19,10 @@ Why a claim holds on SQLite and on PostgreSQL:
 - SQLite runs one writing statement at a time over the whole database, and an
   ``UPDATE`` takes the write lock before it reads: the check and the change of one
   claim cannot interleave with another's.
-- PostgreSQL runs two ``UPDATE``\\ s side by side. On one row, the second waits for
+- PostgreSQL runs two updates side by side. On one row, the second waits for
   the first to commit and checks the row again (no longer failed: no match). Two
   records of one report and handler are two rows, so a claim first locks the
-  report's row (``SELECT ... FOR UPDATE``): claims on one report take turns, and
+  report's row (``SELECT ... FOR NO KEY UPDATE``): claims on one report take turns, and
   each one's statement sees what the claims before it committed (READ COMMITTED
   reads a new snapshot per statement).
 
@@ -138,9 +138,14 @@ def claim(delivery: Delivery, handler: NotificationHandler | None) -> bool:
         test=False,
     )
     database = Delivery.objects.db
+    features = connections[database].features
     with transaction.atomic(using=database):
-        if connections[database].features.has_select_for_update:
-            list(Report.objects.select_for_update().filter(pk=delivery.report_id).values_list("pk"))
+        if features.has_select_for_update:
+            # NO KEY where there is one (PostgreSQL): claims take turns, while new delivery rows
+            # of the report (an emission's, which lock the report FOR KEY SHARE) never wait.
+            no_key = features.has_select_for_no_key_update
+            turn = Report.objects.select_for_update(no_key=no_key).filter(pk=delivery.report_id).order_by()
+            list(turn.values_list("pk"))
         claimed = (
             Delivery.objects.filter(pk=delivery.pk)
             .filter(
