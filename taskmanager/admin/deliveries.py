@@ -142,7 +142,19 @@ class DeliveryAdmin(RecordAdminMixin, TaskmanagerAdminMixin):
             return
         for result in resend(candidates):
             outcome = result.outcome
-            if outcome is not None and outcome.sent:
+            if result.busy:
+                self.message_user(
+                    request,
+                    format_html(
+                        gettext(
+                            "Delivery {} ({}) not resent: another resend has it, or it has since been sent."
+                        ),
+                        result.delivery.pk,
+                        result.delivery.handler,
+                    ),
+                    messages.INFO,
+                )
+            elif outcome is not None and outcome.sent:
                 self.message_user(
                     request,
                     format_html(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The longest ``deadline`` a handler may set, in seconds.
+MAX_DEADLINE = 3600.0
+
 
 @dataclass(frozen=True)
 class RetryPolicy:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from taskmanager.notifications.context import build_context
-from taskmanager.notifications.delivery_policy import RetryPolicy
+from taskmanager.notifications.delivery_policy import MAX_DEADLINE, RetryPolicy
 from taskmanager.notifications.exceptions import (
     NotificationConfigurationError,
     NotificationTemplateError,
@@ -253,7 +253,7 @@ def _retry_policy(
             )
         policy = replace(policy, max_attempts=max_attempts)
     if deadline is not None:
-        policy = replace(policy, deadline=_seconds_option(name, "deadline", deadline, 3600))
+        policy = replace(policy, deadline=_seconds_option(name, "deadline", deadline, MAX_DEADLINE))
     if retry_delay is not None:
         policy = replace(policy, base_delay=_seconds_option(name, "retry_delay", retry_delay, 600))
     return policy

@@ -1,7 +1,10 @@
-"""The base class of every transport."""
+"""The base class of every transport, and what transports share: reading ``Retry-After``."""
 
 from __future__ import annotations
 
+import datetime
+import math
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 from taskmanager.notifications.exceptions import NotificationConfigurationError
@@ -91,3 +94,28 @@ class Transport:
     def check_dependencies(cls) -> str | None:
         """A reason the transport cannot work here (a missing package), or None."""
         return None
+
+
+def retry_after_seconds(value: str | None, *, now: datetime.datetime | None = None) -> float | None:
+    """The seconds an HTTP ``Retry-After`` header asks to wait, or None when it says nothing usable.
+
+    The header is either a number of seconds (``120``) or an HTTP date
+    (``Wed, 21 Oct 2026 07:28:00 GMT``, counted from ``now``, default the current time); a date
+    already past means "now" (0). Anything else (negative, not a number, not a date) is None:
+    the delivery then backs off as for any transient error.
+    """
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment.tzinfo is None:  # "-0000": RFC 5322's "UTC, origin unknown"
+            moment = moment.replace(tzinfo=datetime.timezone.utc)
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        return max(0.0, (moment - now).total_seconds())
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None

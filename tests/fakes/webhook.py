@@ -27,13 +27,17 @@ class Answer:
 class WebhookReceiver:
     """``with WebhookReceiver() as hook: ... hook.url ... hook.requests``.
 
-    ``answer(...)`` queues the next answers (default: 204 No Content).
+    ``answer(...)`` queues the next answers (default: 204 No Content); ``hold_until(n)`` makes
+    the first requests wait for one another, so that senders side by side (two processes)
+    are surely in flight at the same time.
     """
 
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self._answers: list[Answer] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._meet = 0
+        self._patience = 0.0
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -43,6 +47,13 @@ class WebhookReceiver:
                 with receiver._lock:
                     receiver.requests.append(Received(self.path, dict(self.headers.items()), body))
                     answer = receiver._answers.pop(0) if receiver._answers else Answer()
+                    receiver._lock.notify_all()
+                    # A lone sender would wait for ever: give up once, for every request.
+                    if not receiver._lock.wait_for(
+                        lambda: len(receiver.requests) >= receiver._meet, receiver._patience
+                    ):
+                        receiver._meet = 0
+                        receiver._lock.notify_all()
                 if answer.delay:
                     time.sleep(answer.delay)
                 try:
@@ -69,6 +80,11 @@ class WebhookReceiver:
     def answer(self, *answers: Answer) -> None:
         with self._lock:
             self._answers.extend(answers)
+
+    def hold_until(self, count: int, patience: float = 60.0) -> None:
+        """Hold every request until ``count`` have arrived, or ``patience`` seconds once."""
+        with self._lock:
+            self._meet, self._patience = count, patience
 
     def __enter__(self) -> WebhookReceiver:
         self._thread.start()

@@ -1,5 +1,7 @@
-"""Transport.finish_part: a transport's parts are finished once, when rendered, and sent as they are."""
+"""Transport.finish_part: a transport's parts are finished once, when rendered, and sent as they are;
+and reading an HTTP Retry-After, for every transport."""
 
+import datetime
 from typing import Any
 
 import pytest
@@ -8,7 +10,7 @@ from taskmanager.notifications.channels.locmem import LocmemTransport
 from taskmanager.notifications.exceptions import NotificationTemplateError
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transport import Transport
+from taskmanager.notifications.transport import Transport, retry_after_seconds
 
 
 class ShoutingTransport(LocmemTransport):
@@ -85,3 +87,24 @@ def test_a_handler_that_overrides_finish_part_decides_for_itself(project, make_r
     quiet = Quiet("quiet", transport_class=ShoutingTransport, templates="shout")
     assert quiet.render(make_report("ok")).parts["txt"] == "nightly import is done"
     assert ShoutingTransport.finished == []
+
+
+NOW = datetime.datetime(2026, 10, 21, 7, 0, tzinfo=datetime.timezone.utc)
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("120", 120.0), (" 3600 ", 3600.0), ("0", 0.0), ("1.5", 1.5)])
+def test_a_retry_after_in_seconds_is_read_as_seconds(value, seconds):
+    assert retry_after_seconds(value, now=NOW) == seconds
+
+
+def test_a_retry_after_given_as_an_http_date_is_the_time_until_then():
+    assert retry_after_seconds("Wed, 21 Oct 2026 07:28:00 GMT", now=NOW) == 28 * 60
+
+
+def test_a_retry_after_date_already_past_means_now():
+    assert retry_after_seconds("Wed, 21 Oct 2026 06:00:00 GMT", now=NOW) == 0
+
+
+@pytest.mark.parametrize("value", [None, "", "soon", "-5", "nan", "inf", "Blursday, 99 Foo 20x6"])
+def test_a_retry_after_that_says_nothing_usable_is_none(value):
+    assert retry_after_seconds(value, now=NOW) is None

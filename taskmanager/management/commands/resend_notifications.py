@@ -42,7 +42,8 @@ def parse_since(value: str) -> datetime.datetime:
 class Command(BaseCommand):
     help = (
         "Re-attempt failed notification deliveries, each once per run. A delivery whose report has "
-        "since been delivered through the same handler is never sent again. Exits 1 if any still fails."
+        "since been delivered through the same handler is never sent again, and one that another resend "
+        "is sending is left to it. Exits 1 if any still fails."
     )
     # Resending must work while another handler is misconfigured.
     requires_system_checks: list[str] = []
@@ -79,7 +80,10 @@ class Command(BaseCommand):
         for result in resend(deliveries):
             delivery = result.delivery
             where = f"delivery {delivery.pk} ({delivery.handler}, report {delivery.report.pk})"
-            if result.outcome is None:
+            if result.busy:
+                # Not a failure: another resend (a cron run overlapping, the admin's) has it.
+                self.stdout.write(f"skipped {where}: another resend has it, or it has since been sent")
+            elif result.outcome is None:
                 failed += 1
                 self.stderr.write(f"skipped {where}: {result.error}")
             elif result.outcome.sent:

@@ -20,6 +20,7 @@ from http.client import HTTPException
 from typing import Any
 
 from taskmanager.notifications.exceptions import DeliveryError
+from taskmanager.notifications.transport import retry_after_seconds
 from taskmanager.text import redact
 
 
@@ -144,12 +145,13 @@ def delivery_error(code: str | None, status: int, wait: str | None = None, detai
     """Slack's error ``code`` (None when it gave none) and HTTP ``status`` as a DeliveryError."""
     label = code or ("ratelimited" if status == 429 else "unexpected answer")
     text = label if status == 200 else f"{label} (HTTP {status})"
-    if status == 429 and wait:
-        text += f", Retry-After {wait} s"
+    seconds = retry_after_seconds(wait) if status == 429 else None
+    if seconds is not None:
+        text += f", Retry-After {seconds:g} s"
     return DeliveryError(
         scrubber.scrub(f"Slack: {text}{detail}"),
         permanent=code in PERMANENT_ERRORS,
-        retry_after=_seconds(wait) if status == 429 else None,
+        retry_after=seconds,
     )
 
 
@@ -170,20 +172,22 @@ def retry_after(headers: Any) -> str | None:
     return None
 
 
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 def summarise(failures: list[tuple[str, DeliveryError]], total: int) -> DeliveryError:
-    """One DeliveryError for the channels that failed; permanent only when every failure is."""
+    """One DeliveryError for the channels that failed; permanent only when every failure is.
+
+    It keeps the longest ``Retry-After`` any channel was given: the retry posts to every
+    channel again, and one sooner than that would be refused again.
+    """
+    waits = [error.retry_after for _channel, error in failures if error.retry_after is not None]
+    wait = max(waits, default=None)
     if total == 1:
         channel, error = failures[0]
-        return DeliveryError(f"{error.message} (channel {channel})", permanent=error.permanent)
+        return DeliveryError(
+            f"{error.message} (channel {channel})", permanent=error.permanent, retry_after=wait
+        )
     detail = "; ".join(f"{channel}: {error.message.removeprefix('Slack: ')}" for channel, error in failures)
     return DeliveryError(
         f"Slack: {len(failures)} of {total} channels failed: {detail}",
         permanent=all(error.permanent for _, error in failures),
+        retry_after=wait,
     )

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transport import Transport
+from taskmanager.notifications.transport import Transport, retry_after_seconds
 from taskmanager.text import cut, redact
 
 #: How much of an error response's body a DeliveryError quotes (then "…" when it goes on).
@@ -121,8 +121,10 @@ class WebhookTransport(Transport):
                 excerpt = _excerpt(error)
             transient = status >= 500 or status in (408, 429)
             what = "redirect (give the final URL)" if 300 <= status < 400 else error.reason
-            text = f"webhook answered HTTP {status} {what}" + (f": {excerpt}" if excerpt else "")
-            raise DeliveryError(self._scrub(text), permanent=not transient) from None
+            wait = _retry_after(error) if status in (429, 503) else None
+            text = f"webhook answered HTTP {status} {what}" + (f", Retry-After {wait:g} s" if wait else "")
+            text += f": {excerpt}" if excerpt else ""
+            raise DeliveryError(self._scrub(text), permanent=not transient, retry_after=wait) from None
         except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
             # from None, here and above: urllib's exceptions carry the URL.
             text = f"webhook could not be reached ({_describe(exc)})"
@@ -145,6 +147,12 @@ def check_json(text: str) -> None:
         raise ValueError(
             f"invalid JSON: {exc} (in the rendered text, near {near!r}); put every value through |tojson"
         ) from None
+
+
+def _retry_after(error: urllib.error.HTTPError) -> float | None:
+    """How long a 429 or 503 asked to wait (its ``Retry-After``); the delivery waits at least
+    that long before trying again, or gives up at once when its deadline comes sooner."""
+    return retry_after_seconds(error.headers.get("Retry-After") if error.headers else None)
 
 
 def _excerpt(error: urllib.error.HTTPError) -> str:

@@ -6,7 +6,13 @@ import logging
 
 import pytest
 
-from taskmanager.notifications.channels.slack.errors import _SecretScrubber, delivery_error, scrubber
+from taskmanager.notifications.channels.slack.errors import (
+    _SecretScrubber,
+    delivery_error,
+    scrubber,
+    summarise,
+)
+from taskmanager.notifications.exceptions import DeliveryError
 
 
 class Owner:
@@ -52,3 +58,27 @@ def test_slack_sdk_log_records_are_scrubbed() -> None:
 def test_a_delivery_error_never_quotes_a_token() -> None:
     error = delivery_error(None, 500, detail=": invalid xoxb-1-2-3")
     assert error.message == "Slack: unexpected answer (HTTP 500): invalid [secret]"
+
+
+def test_a_429_says_how_long_slack_asked_to_wait() -> None:
+    error = delivery_error("ratelimited", 429, "3600")
+    assert (error.retry_after, error.permanent) == (3600, False)
+    assert error.message == "Slack: ratelimited (HTTP 429), Retry-After 3600 s"
+
+
+def test_the_summary_of_one_channel_keeps_its_retry_after() -> None:
+    error = summarise([("#general", delivery_error("ratelimited", 429, "3600"))], total=1)
+    assert error.retry_after == 3600
+
+
+def test_the_summary_of_several_channels_keeps_the_longest_retry_after() -> None:
+    failures = [
+        ("#general", delivery_error("ratelimited", 429, "40")),
+        ("#ops", DeliveryError("Slack: timed out")),
+        ("#alerts", delivery_error("ratelimited", 429, "90")),
+    ]
+    assert summarise(failures, total=3).retry_after == 90
+
+
+def test_a_summary_without_any_retry_after_has_none() -> None:
+    assert summarise([("#ops", DeliveryError("Slack: timed out"))], total=2).retry_after is None

@@ -1,9 +1,15 @@
 """Slack faults end to end: nothing is lost, other handlers are unaffected, the task is unaffected."""
 
+import json
+
 import pytest
 from django.core.management import call_command
 
 from taskmanager.models import Delivery
+from taskmanager.notifications import Message
+from taskmanager.notifications.config import get_handler
+from taskmanager.notifications.delivery import attempt_delivery
+from tests.notifications.test_delivery import Clock
 
 TOKEN = "xoxb-test-token"
 
@@ -99,3 +105,28 @@ def test_invalid_auth_is_permanent_and_not_retried(handlers, fake_slack, make_re
     assert "xoxb-revoked-token" not in delivery.last_error
     assert len(fake_slack.requests) == 1
     assert_others_unaffected(report, outbox)
+
+
+MESSAGE = Message(
+    handler="slack", level="errors", parts={"json": json.dumps({"text": "nightly import: errors"})}
+)
+
+
+def test_a_retry_after_past_the_deadline_fails_at_once_as_transient_without_waiting(handlers, fake_slack):
+    fake_slack.rate_limit_next(3, retry_after=3600)
+    clock = Clock()
+    attempted = attempt_delivery(get_handler("slack"), MESSAGE, sleep=clock.sleep, clock=clock)
+    assert (attempted.sent, attempted.permanent, attempted.attempts) == (False, False, 1)
+    assert clock.sleeps == []
+    assert "Retry-After 3600 s" in attempted.error
+    assert len(fake_slack.requests) == 1
+
+
+def test_a_retry_after_too_long_for_slack_sdk_but_within_the_deadline_is_waited_out(handlers, fake_slack):
+    handlers["slack"]["deadline"] = 120
+    fake_slack.rate_limit_next(1, retry_after=45)  # slack_sdk itself waits 30 s at most
+    clock = Clock()
+    attempted = attempt_delivery(get_handler("slack"), MESSAGE, sleep=clock.sleep, clock=clock)
+    assert (attempted.sent, attempted.attempts) == (True, 2)
+    assert clock.sleeps == [45]
+    assert len(fake_slack.messages) == 1

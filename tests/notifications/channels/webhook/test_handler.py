@@ -7,10 +7,12 @@ from django.utils import timezone
 
 from taskmanager.notifications.channels.webhook.handler import WebhookNotificationHandler
 from taskmanager.notifications.checks import check_templates
+from taskmanager.notifications.delivery import attempt_delivery
 from taskmanager.notifications.exceptions import NotificationTemplateError
 from taskmanager.results import Level
 from tests.fakes.webhook import Answer, WebhookReceiver
 from tests.notifications.hostile import INJECTING_NAME, LONG_NAME, hostile_fields, hostile_lines
+from tests.notifications.test_delivery import Clock
 
 WEBHOOK = "taskmanager.notifications.WebhookNotificationHandler"
 
@@ -148,3 +150,29 @@ def test_one_emission_parses_the_json_once(hook, make_report, monkeypatch):
 
     assert outcome.sent, outcome.error
     assert calls == [outcome.message.parts["json"]]
+
+
+def test_a_delivery_waits_as_long_as_the_webhook_asked_before_trying_again(make_report):
+    with WebhookReceiver() as receiver:
+        receiver.answer(Answer(429, headers=(("Retry-After", "20"),)), Answer(204))
+        hook = WebhookNotificationHandler("hook", options={"url": receiver.url}, deadline=60)
+        clock = Clock()
+        attempted = attempt_delivery(hook, hook.render(make_report("errors")), sleep=clock.sleep, clock=clock)
+        assert (attempted.sent, attempted.attempts, clock.sleeps) == (True, 2, [20])
+        assert len(receiver.requests) == 2
+
+
+def test_a_retry_after_past_the_deadline_fails_the_delivery_at_once_as_transient(make_report):
+    with WebhookReceiver() as receiver:
+        receiver.answer(Answer(503, headers=(("Retry-After", "3600"),)))
+        hook = WebhookNotificationHandler("hook", options={"url": receiver.url}, deadline=60)
+        clock = Clock()
+        attempted = attempt_delivery(hook, hook.render(make_report("errors")), sleep=clock.sleep, clock=clock)
+        assert (attempted.sent, attempted.permanent, attempted.attempts, clock.sleeps) == (
+            False,
+            False,
+            1,
+            [],
+        )
+        assert "Retry-After 3600 s" in attempted.error
+        assert len(receiver.requests) == 1

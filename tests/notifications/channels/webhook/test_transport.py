@@ -1,7 +1,9 @@
 """WebhookTransport against a real HTTP server on loopback."""
 
+import email.utils
 import json
 import socket
+import time
 
 import pytest
 from django.core import checks
@@ -60,6 +62,32 @@ def test_server_errors_rate_limits_and_request_timeouts_are_transient(hook, stat
         WebhookTransport(url=hook.url).send(message())
     assert caught.value.permanent is False
     assert f"HTTP {status}" in str(caught.value)
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_429_or_503_says_how_long_the_server_asked_to_wait(hook, status):
+    hook.answer(Answer(status, b"slow down", headers=(("Retry-After", "120"),)))
+    with pytest.raises(DeliveryError) as caught:
+        WebhookTransport(url=hook.url).send(message())
+    assert (caught.value.retry_after, caught.value.permanent) == (120, False)
+    assert f"HTTP {status}" in str(caught.value)
+    assert "Retry-After 120 s" in str(caught.value)
+
+
+def test_a_retry_after_given_as_an_http_date_is_the_time_until_then(hook):
+    later = email.utils.formatdate(time.time() + 600, usegmt=True)
+    hook.answer(Answer(429, headers=(("Retry-After", later),)))
+    with pytest.raises(DeliveryError) as caught:
+        WebhookTransport(url=hook.url).send(message())
+    assert caught.value.retry_after is not None
+    assert 500 < caught.value.retry_after <= 600
+
+
+def test_a_retry_after_on_another_status_is_not_read(hook):
+    hook.answer(Answer(500, headers=(("Retry-After", "120"),)))
+    with pytest.raises(DeliveryError) as caught:
+        WebhookTransport(url=hook.url).send(message())
+    assert caught.value.retry_after is None
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 410, 413])
