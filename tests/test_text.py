@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from taskmanager.text import clip, cut, more_characters, part_kind, redact, secret_values
+from taskmanager.text import clip, cut, more_characters, part_kind, redact, secret_values, url_secrets
 
 
 def test_every_secret_is_hidden_the_longest_first() -> None:
@@ -31,7 +31,7 @@ def test_secrets_known_by_their_shape_are_hidden_after_the_values() -> None:
         (None, []),
         ("", []),
         ("abc", []),  # too short to be a secret: hiding it would mask half a message
-        (["https://a.example/hook", "abc", None], ["https://a.example/hook"]),
+        (["https://a.example/hook", "abc", None], ["https://a.example/hook", "/hook"]),
         (("one-secret",), ["one-secret"]),
         ({"Authorization": "Bearer abcdef", "X-Team": "ops"}, ["Bearer abcdef"]),
         (12345, ["12345"]),
@@ -39,6 +39,32 @@ def test_secrets_known_by_their_shape_are_hidden_after_the_values() -> None:
 )
 def test_the_secrets_an_options_value_holds(value: object, secrets: list[str]) -> None:
     assert secret_values(value) == secrets
+
+
+def test_a_url_brings_each_piece_a_server_may_quote_alone() -> None:
+    url = "https://chat.example/v1/spaces/AAAA/messages?key=AIza-key-0123&token=tok%3Den"
+    assert set(url_secrets(url)) >= {
+        url,
+        "/v1/spaces/AAAA/messages",
+        "key=AIza-key-0123&token=tok%3Den",
+        "AIza-key-0123",
+        "tok%3Den",
+        "tok=en",
+    }
+    assert "chat.example" not in url_secrets(url)  # the host alone is no secret
+
+
+def test_a_long_path_segment_and_a_password_are_secrets_short_words_are_not() -> None:
+    token = "x" * 68
+    secrets = secret_values(f"https://bot:pass-word@discord.example/api/webhooks/1234/{token}")
+    assert {token, "pass-word"} <= set(secrets)
+    assert "webhooks" not in secrets
+    assert secret_values("https://example.com/") == ["https://example.com/"]
+
+
+def test_what_is_not_an_http_url_is_its_own_only_secret() -> None:
+    assert url_secrets("Bearer abc/def?x=1") == ["Bearer abc/def?x=1"]
+    assert url_secrets("ftp://example.com/path-of-it") == ["ftp://example.com/path-of-it"]
 
 
 def test_cut_keeps_the_limit_marker_included() -> None:

@@ -58,5 +58,6 @@ def test_the_secrets_are_the_values_of_the_transports_secret_options() -> None:
             "headers": {"Authorization": "Bearer x1y2", "A": "b"},
         },
     )
-    assert handler.secrets == ["https://teams.example/hook/abc", "Bearer x1y2"]
+    # The URL's path too: it is what authorises posting, and a server may quote it alone.
+    assert handler.secrets == ["https://teams.example/hook/abc", "/hook/abc", "Bearer x1y2"]
     assert handler.redact("to https://teams.example/hook/abc with Bearer x1y2") == "to [secret] with [secret]"

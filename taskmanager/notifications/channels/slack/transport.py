@@ -29,6 +29,7 @@ from taskmanager.notifications.channels.slack.fit import fit_payload, parse_payl
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.transport import Transport
+from taskmanager.text import secret_values
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient, WebhookClient
@@ -129,7 +130,8 @@ class SlackTransport(Transport):
             self.base_url += "/"
         self._client: WebClient | WebhookClient | None = None
         self._client_lock = threading.Lock()
-        scrubber.register(self, (self.token, self.webhook_url))
+        # The webhook URL's pieces too (its path is what authorises posting).
+        scrubber.register(self, secret_values(self.token) + secret_values(self.webhook_url))
 
     def _check_combination(self) -> None:
         hint = "Give 'token' and 'channel' (the Web API), or 'webhook_url' (an incoming webhook)."

@@ -6,13 +6,14 @@ import http.client
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.transport import Transport
-from taskmanager.text import cut, redact
+from taskmanager.text import cut, redact, secret_values
 
 #: How much of an error response's body a DeliveryError quotes (then "…" when it goes on).
 BODY_EXCERPT = 200
@@ -118,7 +119,7 @@ class WebhookTransport(Transport):
         except urllib.error.HTTPError as error:
             status = error.code
             with error:
-                excerpt = _excerpt(error)
+                excerpt = _excerpt(error, self._scrub)
             transient = status >= 500 or status in (408, 429)
             what = "redirect (give the final URL)" if 300 <= status < 400 else error.reason
             text = f"webhook answered HTTP {status} {what}" + (f": {excerpt}" if excerpt else "")
@@ -129,10 +130,10 @@ class WebhookTransport(Transport):
             raise DeliveryError(self._scrub(text), permanent=False) from None
 
     def _scrub(self, text: str) -> str:
-        """Hide the URL should a server echo it back, and its path alone: the path is
-        what authorises posting (``/hooks/T000/B000/XXXX``), and a 404 often quotes it."""
-        path = urlsplit(self.url).path
-        return redact(text, (self.url, path if len(path) > 1 else ""))
+        """Hide the URL and the headers' values should a server echo them back: the URL
+        whole and each piece that authorises posting, the path (``/hooks/T000/B000/XXXX``,
+        a 404 often quotes it) and the query (Google Chat's ``?key=...&token=...``)."""
+        return redact(text, secret_values(self.url) + secret_values(self.headers))
 
 
 def check_json(text: str) -> None:
@@ -147,12 +148,14 @@ def check_json(text: str) -> None:
         ) from None
 
 
-def _excerpt(error: urllib.error.HTTPError) -> str:
+def _excerpt(error: urllib.error.HTTPError, scrub: Callable[[str], str]) -> str:
+    """The start of the error's body, scrubbed before it is cut: a secret cut in half would
+    no longer be recognised."""
     try:
         body = error.read(BODY_EXCERPT * 4)
     except (OSError, http.client.HTTPException):
         return ""
-    text = " ".join(body.decode("utf-8", "replace").split())
+    text = scrub(" ".join(body.decode("utf-8", "replace").split()))
     return cut(text, BODY_EXCERPT + len("…"))
 
 

@@ -2,6 +2,7 @@
 
 import json
 import socket
+from urllib.parse import unquote
 
 import pytest
 from django.core import checks
@@ -96,6 +97,40 @@ def test_an_echoed_url_or_path_reads_secret_as_every_hidden_secret_does(hook):
     with pytest.raises(DeliveryError) as caught:
         WebhookTransport(url=hook.url).send(message())
     assert str(caught.value).endswith("no webhook at [secret]; nothing at [secret]")
+
+
+#: Google Chat's webhook URLs carry their secrets in the query: ?key=...&token=...
+CHAT_KEY = "AIzaSyChat-key-0123456789"
+CHAT_TOKEN = "chat-token-abcdef%3D"
+
+
+def chat_url(hook: WebhookReceiver) -> str:
+    return hook.url.replace("/hooks/", "/v1/spaces/").rsplit("/", 1)[0] + (
+        f"/messages?key={CHAT_KEY}&token={CHAT_TOKEN}"
+    )
+
+
+def test_a_query_string_echoed_in_an_error_is_hidden_whole_and_value_by_value(hook):
+    url = chat_url(hook)
+    hook.answer(Answer(400, b"Invalid request for ", echo=True))
+    hook.answer(Answer(403, f"key {CHAT_KEY} expired; token {unquote(CHAT_TOKEN)} unknown".encode()))
+    for _ in range(2):
+        with pytest.raises(DeliveryError) as caught:
+            WebhookTransport(url=url).send(message())
+        error = str(caught.value)
+        assert "HTTP 40" in error
+        for secret in (CHAT_KEY, CHAT_TOKEN, unquote(CHAT_TOKEN), "key=", "token="):
+            assert secret not in error
+    assert hook.requests[0].path.endswith(f"?key={CHAT_KEY}&token={CHAT_TOKEN}")
+
+
+def test_a_secret_is_hidden_before_the_quote_is_cut_so_no_half_of_it_shows(hook):
+    url = chat_url(hook)
+    hook.answer(Answer(400, b"x" * 190 + b" ", echo=True))  # the cut falls inside the echoed URL
+    with pytest.raises(DeliveryError) as caught:
+        WebhookTransport(url=url).send(message())
+    assert "/v1/spaces" not in str(caught.value)
+    assert CHAT_KEY[:5] not in str(caught.value)
 
 
 def test_a_body_that_fits_in_the_quote_and_its_marker_is_quoted_whole(hook):
