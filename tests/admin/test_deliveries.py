@@ -126,7 +126,9 @@ def test_a_staff_member_who_may_only_view_deliveries_cannot_resend_them(staff_cl
 
 def test_resending_needs_the_change_delivery_permission(staff_client, failed_delivery):
     client = staff_client("view_delivery", "change_delivery")
-    assert "resend_deliveries" in client.get(reverse("admin:taskmanager_delivery_changelist")).content.decode()
+    assert (
+        "resend_deliveries" in client.get(reverse("admin:taskmanager_delivery_changelist")).content.decode()
+    )
     resend_action(client, failed_delivery)
     assert len(sent) == 1
     failed_delivery.refresh_from_db()
@@ -155,6 +157,8 @@ def test_the_rendered_parts_are_hidden_from_who_may_not_read_reports(staff_clien
 
 def test_the_rendered_parts_are_shown_to_who_may_read_reports(staff_client, failed_delivery):
     client = staff_client("view_delivery", "view_report")
-    page = client.get(reverse("admin:taskmanager_delivery_change", args=(failed_delivery.pk,))).content.decode()
+    page = client.get(
+        reverse("admin:taskmanager_delivery_change", args=(failed_delivery.pk,))
+    ).content.decode()
     assert "Rendered parts" in page
     assert "[errors] nightly import" in page
