@@ -78,6 +78,25 @@ def url_secrets(url: str) -> list[str]:
     return [piece for piece in dict.fromkeys(pieces) if piece]
 
 
+# Terminal escape sequences: CSI (colours, cursor moves; also its 8-bit form), OSC (window
+# titles, hyperlinks; ended by BEL or ST), and the other two-character escapes.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
+)
+# What is left that a terminal or a mail client would act on rather than show: C0 controls
+# (BEL, backspace, NUL...) but tab and newline, DEL, and C1 controls.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without terminal escape sequences (``\x1b[31m``) and control characters
+    (BEL, backspace, NUL...), keeping tabs and newlines: what a command wrote for a terminal,
+    made fit for a mail, a chat message or a log record."""
+    if text.isprintable():
+        return text
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
 def cut(text: str, limit: int, marker: str = "…", *, rstrip: bool = False) -> str:
     """``text`` when it has at most ``limit`` characters, else its head followed by
     ``marker``: ``limit`` characters in all (only the marker when it is longer).

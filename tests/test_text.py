@@ -6,7 +6,16 @@ import re
 
 import pytest
 
-from taskmanager.text import clip, cut, more_characters, part_kind, redact, secret_values, url_secrets
+from taskmanager.text import (
+    clip,
+    cut,
+    more_characters,
+    part_kind,
+    printable,
+    redact,
+    secret_values,
+    url_secrets,
+)
 
 
 def test_every_secret_is_hidden_the_longest_first() -> None:
@@ -112,3 +121,21 @@ def test_clip_says_how_many_characters_were_cut() -> None:
 )
 def test_a_parts_kind_comes_from_its_name(part: str, kind: str) -> None:
     assert part_kind(part) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("\x1b[1;31mERROR\x1b[0m boom", "ERROR boom"),  # colours (CSI)
+        ("a\x1b[2K\x1b[1Gb", "ab"),  # line erase, cursor move
+        ("x\x1b]0;window title\x07y", "xy"),  # OSC ended by BEL
+        ("x\x1b]8;;https://e.example\x1b\\link\x1b]8;;\x1b\\y", "xlinky"),  # OSC hyperlink ended by ST
+        ("bell\x07 nul\x00 backspace\x08 del\x7f", "bell nul backspace del"),
+        ("eight-bit \x9b31mcsi", "eight-bit csi"),
+        ("tab\tand\nnewline stay", "tab\tand\nnewline stay"),
+        ("plain é 🎉 ```", "plain é 🎉 ```"),
+        ("a lone escape \x1b", "a lone escape "),
+    ],
+)
+def test_printable_takes_out_terminal_escapes_and_control_characters(text: str, shown: str) -> None:
+    assert printable(text) == shown

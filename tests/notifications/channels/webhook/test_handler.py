@@ -128,6 +128,15 @@ def test_a_query_string_echoed_by_the_server_reaches_neither_the_record_nor_the_
             assert secret not in text
 
 
+def test_a_two_megabyte_summary_is_posted_cut_with_a_marker(hook, make_report):
+    [outcome] = make_report("errors", extra={"summary": "s" * 2_000_000}).emit_notifications()
+    assert outcome.sent, outcome.error
+    payload = json.loads(hook.requests[0].body)
+    assert payload["summary"] == "s" * 2000 + "… [1,998,000 more characters]"
+    assert payload["extra"]["summary"] == payload["summary"]
+    assert len(hook.requests[0].body) < 10_000
+
+
 # -- hostile report content -----------------------------------------------------------------
 
 
