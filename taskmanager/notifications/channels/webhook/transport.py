@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transport import Transport
+from taskmanager.notifications.transport import Transport, seconds_option, text_option
 from taskmanager.text import cut, redact, secret_values
 
 #: How much of an error response's body a DeliveryError quotes (then "…" when it goes on).
@@ -54,13 +54,13 @@ class WebhookTransport(Transport):
         **options: Any,
     ) -> None:
         super().__init__(**options)
-        if not isinstance(url, str) or not url.strip():
+        url = text_option("url", url, hint="Give the webhook's URL as a string, starting with https://.")
+        if url is None:
             raise NotificationConfigurationError(
                 "'url' is empty",
                 key="url",
                 hint="Give the webhook's URL (often from an environment variable).",
             )
-        url = url.strip()
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
             # The URL itself is a secret (it authorises posting): describe it, never show it.
@@ -69,31 +69,31 @@ class WebhookTransport(Transport):
                 key="url",
                 hint="Give the full URL, starting with https://.",
             )
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            raise NotificationConfigurationError(
-                f"'timeout' must be a positive number of seconds, not {timeout!r}", key="timeout"
-            )
         self.url = url
-        self.timeout = float(timeout)
+        self.timeout = seconds_option("timeout", timeout)
         self.headers = self._check_headers(headers)
 
     @staticmethod
     def _check_headers(headers: object) -> dict[str, str]:
         if headers is None:
             return {}
+        hint = 'Give a dict of header names to one-line strings, e.g. {"Authorization": "Bearer ..."}.'
         if not isinstance(headers, dict):
             raise NotificationConfigurationError(
                 f"'headers' must be a dict of header names to values, not {type(headers).__name__}",
                 key="headers",
+                hint=hint,
             )
         checked: dict[str, str] = {}
         for name, value in headers.items():
             # Names are not secret, values may be (tokens): name the header, never its value.
             if not isinstance(name, str) or not name.strip() or any(c in name for c in ":\r\n \t"):
-                raise NotificationConfigurationError(f"'headers' has an invalid name {name!r}", key="headers")
+                raise NotificationConfigurationError(
+                    f"'headers' has an invalid name {name!r}", key="headers", hint=hint
+                )
             if not isinstance(value, str) or "\r" in value or "\n" in value:
                 raise NotificationConfigurationError(
-                    f"'headers': the value of {name!r} must be a one-line string", key="headers"
+                    f"'headers': the value of {name!r} must be a one-line string", key="headers", hint=hint
                 )
             checked[name] = value
         return checked

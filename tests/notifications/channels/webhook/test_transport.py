@@ -211,6 +211,25 @@ def test_bad_options_are_configuration_errors_that_do_not_show_secrets(options, 
     assert "a\r\nX-Evil" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("options", "key", "kind"),
+    [
+        ({"url": 8080}, "url", "must be a string, not int"),
+        ({"url": ["https://example.com/hooks/" + SECRET]}, "url", "must be a string, not list"),
+        ({"url": "https://example.com/", "timeout": "10"}, "timeout", "'10'"),
+        ({"url": "https://example.com/", "headers": ["Authorization: x"]}, "headers", "not list"),
+        ({"url": "https://example.com/", "headers": {"X-Token": 123}}, "headers", "one-line string"),
+    ],
+)
+def test_an_option_of_the_wrong_type_says_which_with_a_hint(options, key, kind):
+    with pytest.raises(NotificationConfigurationError) as caught:
+        WebhookTransport(**options)
+    assert caught.value.key == key
+    assert kind in caught.value.message
+    assert caught.value.hint
+    assert SECRET not in str(caught.value)
+
+
 def test_url_and_headers_are_secret_options():
     assert set(WebhookTransport.secret_options) == {"url", "headers"}
 
