@@ -52,12 +52,17 @@ def secret_values(value: object) -> list[str]:
 #: A path segment this long is taken for a token (``/webhooks/123/<68 characters>``);
 #: the words of a path (``webhooks``, ``IncomingWebhook``) are shorter.
 TOKEN_SEGMENT_LENGTH = 16
+#: A piece of a URL shorter than this (a path ``/hook``, a value ``json``) is a word rather than
+#: a credential, and hiding it would also mask that word in report content (stored parts,
+#: previews); a password is hidden whatever its length.
+URL_PIECE_LENGTH = 8
 
 
 def url_secrets(url: str) -> list[str]:
     """An http(s) URL and each piece of it that authorises posting, as a server may quote it
     alone: the path (``/hooks/T000/B000/XXXX``), its long segments, the query string and each
-    query value (Google Chat's ``?key=...&token=...``), as written and decoded, and a password.
+    query value (Google Chat's ``?key=...&token=...``), as written and decoded, each of at least
+    :data:`URL_PIECE_LENGTH` characters, and a password.
 
     Anything that is not such a URL is its own only secret.
     """
@@ -69,13 +74,15 @@ def url_secrets(url: str) -> list[str]:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return [url]
     query = parts.query
-    pieces = [url, parts.path if parts.path != "/" else "", query, parts.fragment, parts.password or ""]
+    pieces = [parts.path, query, parts.fragment]
     pieces += [segment for segment in parts.path.split("/") if len(segment) >= TOKEN_SEGMENT_LENGTH]
     # Each value as written (a server quoting the URL) and decoded (one quoting the parameter).
     pieces += [item.partition("=")[2] for item in query.split("&")]
     pieces += [value for _name, value in parse_qsl(query, keep_blank_values=True)]
     pieces += [unquote(piece) for piece in pieces]
-    return [piece for piece in dict.fromkeys(pieces) if piece]
+    password = [parts.password, unquote(parts.password)] if parts.password else []
+    secrets = [url, unquote(url), *password, *(piece for piece in pieces if len(piece) >= URL_PIECE_LENGTH)]
+    return [secret for secret in dict.fromkeys(secrets) if secret]
 
 
 # Terminal escape sequences: CSI (colours, cursor moves; also its 8-bit form), OSC (window
