@@ -235,7 +235,9 @@ class Task(models.Model):
         ordering = ("name", "id")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.status})"
+        # The name alone: it is how the admin's messages, titles and choices name a task; the
+        # status changes while a page is open and is shown in its own column.
+        return self.name
 
     @property
     def command_argv(self) -> list[str]:

@@ -95,3 +95,8 @@ def test_the_last_run_is_copied_to_the_task_and_only_those_fields_saved(make_rep
     assert task.cached_last_invocation_datetime == report.invocation_datetime
     assert task.cached_last_invocation_result == "errors"
     assert (task.cached_last_invocation_n_errors, task.cached_last_invocation_n_warnings) == (2, 1)
+
+
+def test_a_task_reads_as_its_name(make_report):
+    task = make_report("ok").task
+    assert str(task) == "nightly import"

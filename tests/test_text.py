@@ -6,7 +6,16 @@ import re
 
 import pytest
 
-from taskmanager.text import clip, cut, more_characters, part_kind, redact, secret_values
+from taskmanager.text import (
+    clip,
+    cut,
+    more_characters,
+    part_kind,
+    printable,
+    redact,
+    secret_values,
+    url_secrets,
+)
 
 
 def test_every_secret_is_hidden_the_longest_first() -> None:
@@ -39,6 +48,35 @@ def test_secrets_known_by_their_shape_are_hidden_after_the_values() -> None:
 )
 def test_the_secrets_an_options_value_holds(value: object, secrets: list[str]) -> None:
     assert secret_values(value) == secrets
+
+
+def test_a_url_brings_each_piece_a_server_may_quote_alone() -> None:
+    url = "https://chat.example/v1/spaces/AAAA/messages?key=AIza-key-0123&token=tok-123%3Dend"
+    assert set(url_secrets(url)) >= {
+        url,
+        "/v1/spaces/AAAA/messages",
+        "key=AIza-key-0123&token=tok-123%3Dend",
+        "AIza-key-0123",
+        "tok-123%3Dend",
+        "tok-123=end",
+    }
+    assert "chat.example" not in url_secrets(url)  # the host alone is no secret
+
+
+def test_a_long_path_segment_and_a_password_are_secrets_short_words_are_not() -> None:
+    token = "x" * 68
+    secrets = secret_values(f"https://bot:pw12@discord.example/api/webhooks/1234/{token}?wait=1")
+    assert {token, "pw12", f"/api/webhooks/1234/{token}"} <= set(secrets)
+    for word in ("webhooks", "wait=1", "/api"):
+        assert word not in secrets
+    # Hiding these would mask the same words in report content: "/hook" in a log line.
+    assert secret_values("https://example.com/hook?v=2") == ["https://example.com/hook?v=2"]
+    assert secret_values("https://example.com/") == ["https://example.com/"]
+
+
+def test_what_is_not_an_http_url_is_its_own_only_secret() -> None:
+    assert url_secrets("Bearer abc/def?x=1") == ["Bearer abc/def?x=1"]
+    assert url_secrets("ftp://example.com/path-of-it") == ["ftp://example.com/path-of-it"]
 
 
 def test_cut_keeps_the_limit_marker_included() -> None:
@@ -86,3 +124,21 @@ def test_clip_says_how_many_characters_were_cut() -> None:
 )
 def test_a_parts_kind_comes_from_its_name(part: str, kind: str) -> None:
     assert part_kind(part) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("\x1b[1;31mERROR\x1b[0m boom", "ERROR boom"),  # colours (CSI)
+        ("a\x1b[2K\x1b[1Gb", "ab"),  # line erase, cursor move
+        ("x\x1b]0;window title\x07y", "xy"),  # OSC ended by BEL
+        ("x\x1b]8;;https://e.example\x1b\\link\x1b]8;;\x1b\\y", "xlinky"),  # OSC hyperlink ended by ST
+        ("bell\x07 nul\x00 backspace\x08 del\x7f", "bell nul backspace del"),
+        ("eight-bit \x9b31mcsi", "eight-bit csi"),
+        ("tab\tand\nnewline stay", "tab\tand\nnewline stay"),
+        ("plain é 🎉 ```", "plain é 🎉 ```"),
+        ("a lone escape \x1b", "a lone escape "),
+    ],
+)
+def test_printable_takes_out_terminal_escapes_and_control_characters(text: str, shown: str) -> None:
+    assert printable(text) == shown

@@ -158,10 +158,23 @@ def test_it_shows_the_report_summary_and_links(admin_client: Client, task: Task,
 
     assert '<span class="tm-badge tm-badge-errors">ERRORS</span>' in page
     assert "3 lines" in page
-    assert "1 errors" in page
+    assert "1 error &middot;" in " ".join(page.split())
+    assert "1 errors" not in page
     assert "2 warnings" in page
     assert reverse("log_download", args=(report.pk,)) in page
     assert reverse("admin:taskmanager_report_change", args=(report.pk,)) in page
+
+
+def test_the_header_counts_in_proper_plurals_and_marks_unknown_counts(
+    admin_client: Client, task: Task, tmp_path: Path
+) -> None:
+    report = make_report(task, tmp_path / "run.log", ["WARNING a"], invocation_result=Report.RESULT_WARNINGS)
+    header = streamed(admin_client.get(viewer(report))).split('class="tm-log-summary"', 1)[1].split("</p>")[0]
+    assert " ".join(header.split()).endswith("&middot; 1 line &middot; 0 errors &middot; 1 warning")
+
+    Report.objects.filter(pk=report.pk).update(n_log_lines=None, n_log_errors=None, n_log_warnings=None)
+    header = streamed(admin_client.get(viewer(report))).split('class="tm-log-summary"', 1)[1].split("</p>")[0]
+    assert " ".join(header.split()).endswith("&middot; ? lines &middot; ? errors &middot; ? warnings")
 
 
 def test_a_user_who_is_not_staff_is_sent_to_the_login(client: Client, task: Task, tmp_path: Path) -> None:

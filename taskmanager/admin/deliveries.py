@@ -17,6 +17,12 @@ from taskmanager.models import Delivery
 from taskmanager.notifications.resend import resend, resendable
 from taskmanager.text import cut
 
+#: Resending posts to external services on the staff member's behalf: viewing is not enough.
+RESEND_PERMISSION = "taskmanager.change_delivery"
+#: The rendered parts hold what the run wrote (its log tail): readable by whoever may read
+#: reports, the permission the log viewer asks (``views.get_report_for``).
+VIEW_REPORTS_PERMISSION = "taskmanager.view_report"
+
 _DELIVERY_STATUS_CSS = {
     Delivery.STATUS_SENT: "ok",
     Delivery.STATUS_FAILED: "failed",
@@ -71,7 +77,7 @@ class DeliveryAdmin(RecordAdminMixin, TaskmanagerAdminMixin):
     search_fields = ("report__task__name", "handler", "last_error")
     date_hierarchy = "created"
     actions = ["resend_deliveries"]
-    fields = readonly_fields = (
+    fields = readonly_fields = _FIELDS = (
         "report_link",
         "handler",
         "level",
@@ -85,6 +91,15 @@ class DeliveryAdmin(RecordAdminMixin, TaskmanagerAdminMixin):
         "sent_at",
         "rendered_parts",
     )
+
+    def get_fields(self, request: HttpRequest, obj: Delivery | None = None) -> tuple[str, ...]:
+        if request.user.has_perm(VIEW_REPORTS_PERMISSION):
+            return self._FIELDS
+        return tuple(field for field in self._FIELDS if field != "rendered_parts")
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        """Whether the staff member may use the Resend action."""
+        return request.user.has_perm(RESEND_PERMISSION)
 
     @admin.display(description=_("report"), ordering="report")
     def report_link(self, obj: Delivery) -> SafeString:
@@ -109,7 +124,7 @@ class DeliveryAdmin(RecordAdminMixin, TaskmanagerAdminMixin):
             return "-"
         return format_html_join("", '<h4>{}</h4><pre class="tm-log-tail">{}</pre>', sorted(obj.parts.items()))
 
-    @admin.action(description=_("Resend the selected failed deliveries"), permissions=["view"])
+    @admin.action(description=_("Resend the selected failed deliveries"), permissions=["resend"])
     def resend_deliveries(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         selected = set(queryset.values_list("pk", flat=True))
         candidates = [d for d in resendable() if d.pk in selected]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -44,16 +47,48 @@ class ReportAdmin(ReportPreviewMixin, RecordAdminMixin, TaskmanagerAdminMixin):
         "n_log_lines",
         "n_log_errors",
         "n_log_warnings",
-        "notifications_disabled",
+        "notifications",
         "extra_data",
         "logfile",
         "log_links",
         "log_tail",
     )
 
+    # Read-only, deleting included: no Delete button, bulk action or page. The permission itself
+    # stays, as Django asks it of whoever deletes a task, which deletes the task's reports.
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "show_delete": False}
+        )
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        raise PermissionDenied(
+            gettext("Reports are records of what happened: they are deleted with their task.")
+        )
+
     @admin.display(description=_("result"), ordering="invocation_result")
     def result(self, obj: Report) -> SafeString:
         return result_badge(obj.invocation_result)
+
+    @admin.display(description=_("notifications"))
+    def notifications(self, obj: Report) -> str:
+        # Said positively: "disabled: no" read as a double negative.
+        if obj.notifications_disabled:
+            return gettext("off for this run (the task's setting, or --disable-notifications)")
+        return gettext("on: each handler whose level the result reaches (its deliveries below)")
 
     @admin.display(description=_("duration"))
     def duration(self, obj: Report) -> str:

@@ -220,14 +220,15 @@ class TaskAdmin(TaskmanagerAdminMixin):
             Report.RESULT_ERRORS: messages.WARNING,
         }
         level = levels.get(report.invocation_result, messages.ERROR)
+        errors, warnings = report.n_log_errors or 0, report.n_log_warnings or 0
         self.message_user(
             request,
             format_html(
-                gettext('Task "{}" ran: {} ({} errors, {} warnings, {}). <a href="{}">See the report</a>.'),
+                gettext('Task "{}" ran: {} ({}, {}, {}). <a href="{}">See the report</a>.'),
                 task.name,
                 report.get_invocation_result_display(),
-                report.n_log_errors or 0,
-                report.n_log_warnings or 0,
+                ngettext("%(count)d error", "%(count)d errors", errors) % {"count": errors},
+                ngettext("%(count)d warning", "%(count)d warnings", warnings) % {"count": warnings},
                 format_duration(report.duration),
                 reverse("admin:taskmanager_report_change", args=(report.pk,)),
             ),

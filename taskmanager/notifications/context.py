@@ -16,6 +16,7 @@ from taskmanager.arguments import ArgumentsError
 from taskmanager.conf import settings
 from taskmanager.notifications.filters import duration as duration_text
 from taskmanager.results import Result
+from taskmanager.text import clip, printable
 
 if TYPE_CHECKING:
     from taskmanager.models import Report, Task
@@ -78,6 +79,22 @@ def _local(value: datetime.datetime | None) -> datetime.datetime | None:
     return timezone.localtime(value)
 
 
+#: The most characters of ``extra["summary"]`` a notification shows (the report keeps it whole):
+#: a summary is a line or two; a command that put a whole dump there would otherwise send it
+#: to every mail, chat message and webhook.
+SUMMARY_MAX_LENGTH = 2000
+
+
+def notification_extra(extra: dict[str, Any] | None) -> dict[str, Any]:
+    """The report's ``extra`` as templates get it: a text summary made printable and cut after
+    :data:`SUMMARY_MAX_LENGTH` characters, saying how many more there were."""
+    extra = dict(extra or {})
+    summary = extra.get("summary")
+    if isinstance(summary, str):
+        extra["summary"] = clip(printable(summary), SUMMARY_MAX_LENGTH)
+    return extra
+
+
 def build_context(report: Report, *, handler: str, level: Result | None = None) -> dict[str, Any]:
     """The template context for ``report`` as handler ``handler`` sends it.
 
@@ -103,7 +120,7 @@ def build_context(report: Report, *, handler: str, level: Result | None = None) 
         "n_errors": report.n_log_errors or 0,
         "n_warnings": report.n_log_warnings or 0,
         "n_lines": report.n_log_lines or 0,
-        "log_tail": report.log_tail_lines(settings.N_LINES_IN_REPORT_LOG),
+        "log_tail": [printable(line) for line in report.log_tail_lines(settings.N_LINES_IN_REPORT_LOG)],
         "started": started,
         "ended": ended,
         "duration": run_time,
@@ -112,5 +129,5 @@ def build_context(report: Report, *, handler: str, level: Result | None = None) 
         "log_url": absolute(_reverse("log_viewer", report.pk), base),
         "handler": handler,
         "now": _local(timezone.now()),
-        "extra": dict(report.extra or {}),
+        "extra": notification_extra(report.extra),
     }

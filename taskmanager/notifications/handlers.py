@@ -260,10 +260,21 @@ def _retry_policy(
 
 
 def minimal_part(part: str, context: dict[str, Any], problem: str) -> str:
-    """A plain message for a part whose templates all failed, in the part's format."""
+    """A plain message for a part whose templates all failed, in the part's format.
+
+    It says only that the template failed, and which (handler, part, level): ``problem``
+    names server paths and quotes template source, so it stays in the log and on the
+    delivery record, never in a message that leaves for an external service.
+    """
     task = str(context.get("task_name", "a task"))
-    result = str(context.get("result") or context.get("level", ""))
-    text = f"{task} finished with {result}; the notification template failed: {problem}"
+    level = str(context.get("level", ""))
+    result = str(context.get("result") or level)
+    handler = str(context.get("handler", ""))
+    where = f"handler {handler!r}, part {part!r}, level {level!r}" if handler else f"part {part!r}"
+    text = (
+        f"{task} finished with {result}; the notification template failed ({where}): "
+        "see the server's log or the delivery record for why"
+    )
     kind = part_kind(part)
     if kind == "subject":
         return " ".join(f"[{result}] {task} (notification template failed)".split())[:200]

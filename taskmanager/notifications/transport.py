@@ -119,3 +119,31 @@ def retry_after_seconds(value: str | None, *, now: datetime.datetime | None = No
         now = now or datetime.datetime.now(datetime.timezone.utc)
         return max(0.0, (moment - now).total_seconds())
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+# -- checking options: a wrong type is a configuration error naming the key, never an
+# AttributeError or TypeError later. Messages name the type, never the value (it may be a secret).
+
+
+def text_option(key: str, value: object, *, hint: str = "") -> str | None:
+    """The string option ``key`` stripped, or None when it is not given or empty."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise NotificationConfigurationError(
+            f"{key!r} must be a string, not {type(value).__name__}",
+            key=key,
+            hint=hint or f"Give {key!r} as one string (an environment variable gives one).",
+        )
+    return value.strip() or None
+
+
+def seconds_option(key: str, value: object) -> float:
+    """The option ``key`` as a positive number of seconds."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise NotificationConfigurationError(
+            f"{key!r} must be a positive number of seconds, not {value!r}",
+            key=key,
+            hint=f"Give a number, e.g. {key!r}: 10 (from an environment variable, convert it with float()).",
+        )
+    return float(value)

@@ -104,3 +104,61 @@ def test_under_uwsgi_the_resend_action_queues_on_the_spooler(
     assert len(sent) == 1
     failed_delivery.refresh_from_db()
     assert failed_delivery.status == "sent"
+
+
+# -- permissions -------------------------------------------------------------------------------
+
+
+def resend_action(client, delivery):
+    url = reverse("admin:taskmanager_delivery_changelist")
+    return client.post(url, {"action": "resend_deliveries", "_selected_action": [delivery.pk]}, follow=True)
+
+
+def test_a_staff_member_who_may_only_view_deliveries_cannot_resend_them(staff_client, failed_delivery):
+    client = staff_client("view_delivery")
+    page = client.get(reverse("admin:taskmanager_delivery_changelist")).content.decode()
+    assert "resend_deliveries" not in page
+    resend_action(client, failed_delivery)
+    assert sent == []
+    failed_delivery.refresh_from_db()
+    assert failed_delivery.status == "failed"
+
+
+def test_resending_needs_the_change_delivery_permission(staff_client, failed_delivery):
+    client = staff_client("view_delivery", "change_delivery")
+    assert (
+        "resend_deliveries" in client.get(reverse("admin:taskmanager_delivery_changelist")).content.decode()
+    )
+    resend_action(client, failed_delivery)
+    assert len(sent) == 1
+    failed_delivery.refresh_from_db()
+    assert failed_delivery.status == "sent"
+
+
+def test_the_change_permission_still_edits_nothing_on_a_delivery(staff_client, failed_delivery):
+    client = staff_client("view_delivery", "change_delivery")
+    url = reverse("admin:taskmanager_delivery_change", args=(failed_delivery.pk,))
+    client.post(url, {"handler": "other", "status": "sent"})
+    failed_delivery.refresh_from_db()
+    assert (failed_delivery.handler, failed_delivery.status) == ("chat", "failed")
+
+
+def test_the_rendered_parts_are_hidden_from_who_may_not_read_reports(staff_client, failed_delivery):
+    # The parts quote the run's log tail: the log viewer refuses this user, so must the parts.
+    client = staff_client("view_delivery")
+    response = client.get(reverse("admin:taskmanager_delivery_change", args=(failed_delivery.pk,)))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Slack: 500 from [secret]" in page  # the record itself is shown
+    assert "Rendered parts" not in page
+    assert "[errors] nightly import" not in page
+    assert client.get(reverse("log_viewer", args=(failed_delivery.report.pk,))).status_code == 403
+
+
+def test_the_rendered_parts_are_shown_to_who_may_read_reports(staff_client, failed_delivery):
+    client = staff_client("view_delivery", "view_report")
+    page = client.get(
+        reverse("admin:taskmanager_delivery_change", args=(failed_delivery.pk,))
+    ).content.decode()
+    assert "Rendered parts" in page
+    assert "[errors] nightly import" in page

@@ -77,3 +77,51 @@ def test_the_report_page_is_read_only_with_the_stored_tail_and_log_links(
 
 def test_reports_cannot_be_added_by_hand(admin_client: Client) -> None:
     assert admin_client.get(reverse("admin:taskmanager_report_add")).status_code == 403
+
+
+def test_a_report_page_has_no_delete_button_nor_delete_page(
+    admin_client: Client, task: Task, tmp_path: Path
+) -> None:
+    report = add_report(task, 1, tmp_path)
+
+    html = page(admin_client.get(reverse("admin:taskmanager_report_change", args=(report.pk,))))
+    changelist = page(admin_client.get(reverse("admin:taskmanager_report_changelist")))
+
+    assert "deletelink" not in html
+    assert reverse("admin:taskmanager_report_delete", args=(report.pk,)) not in html
+    assert "delete_selected" not in changelist
+    assert (
+        admin_client.post(
+            reverse("admin:taskmanager_report_delete", args=(report.pk,)), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert Report.objects.filter(pk=report.pk).exists()
+
+
+def test_deleting_a_task_still_deletes_its_reports(admin_client: Client, task: Task, tmp_path: Path) -> None:
+    add_report(task, 1, tmp_path)
+
+    response = admin_client.post(reverse("admin:taskmanager_task_delete", args=(task.pk,)), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("disabled", "shown"),
+    [
+        (False, "on: each handler whose level the result reaches"),
+        (True, "off for this run"),
+    ],
+)
+def test_the_report_says_positively_whether_notifications_were_on(
+    admin_client: Client, task: Task, tmp_path: Path, disabled: bool, shown: str
+) -> None:
+    report = add_report(task, 1, tmp_path)
+    Report.objects.filter(pk=report.pk).update(notifications_disabled=disabled)
+
+    html = page(admin_client.get(reverse("admin:taskmanager_report_change", args=(report.pk,))))
+
+    assert shown in html
+    assert "Notifications disabled" not in html

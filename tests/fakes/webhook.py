@@ -22,6 +22,8 @@ class Answer:
     body: bytes = b""
     delay: float = 0.0
     headers: tuple[tuple[str, str], ...] = ()
+    #: Quote the request's path and query after ``body``, as some services do in an error.
+    echo: bool = False
 
 
 class WebhookReceiver:
@@ -56,13 +58,14 @@ class WebhookReceiver:
                         receiver._lock.notify_all()
                 if answer.delay:
                     time.sleep(answer.delay)
+                body = answer.body + self.path.encode() if answer.echo else answer.body
                 try:
                     self.send_response(answer.status)
                     for name, value in answer.headers:
                         self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(answer.body)))
+                    self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(answer.body)
+                    self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up waiting (the timeout tests)
 

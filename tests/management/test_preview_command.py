@@ -18,11 +18,13 @@ from taskmanager.models import AppCommand, Delivery, Report, Task
 from taskmanager.notifications.checks import check_notification_settings
 from taskmanager.notifications.preview import BLOCK_KIT_BUILDER
 from tests.fakes import FakeSlack
+from tests.fakes.webhook import Answer, WebhookReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIL = "taskmanager.notifications.MailNotificationHandler"
 SLACK = "taskmanager.notifications.SlackNotificationHandler"
 LOG = "taskmanager.notifications.LogNotificationHandler"
+WEBHOOK = "taskmanager.notifications.WebhookNotificationHandler"
 LEVELS = ("ok", "warnings", "errors", "failed")
 TOKEN = "xoxb-1234-5678-very-secret-token"
 
@@ -309,6 +311,22 @@ def test_send_delivers_through_the_real_transports_marked_as_a_test(handlers, sl
         d.test and d.status == Delivery.STATUS_SENT and d.level == "errors" for d in deliveries.values()
     )
     assert f"recorded as delivery {deliveries['mail'].pk}" in out
+
+
+def test_send_never_shows_a_webhook_urls_query_even_when_the_server_echoes_it(settings, report):
+    with WebhookReceiver() as hook:
+        url = hook.url + "?key=AIzaSy-chat-key-0123&token=chat-token-4567"
+        settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+            "chat": {"class": WEBHOOK, "url": url, "max_attempts": 1}
+        }
+        hook.answer(Answer(400, b"Bad request to ", echo=True))
+        out = StringIO()
+        with pytest.raises(CommandError) as caught:
+            call_command("preview_notifications", "--send", "--report", str(report.pk), stdout=out)
+    shown = out.getvalue() + str(caught.value) + Delivery.objects.get(report=report).last_error
+    assert "HTTP 400" in str(caught.value)
+    for secret in ("AIzaSy-chat-key-0123", "chat-token-4567", "s3cr3t-token"):
+        assert secret not in shown
 
 
 def test_send_with_sample_reports_delivers_without_a_record(handlers, smtp_settings, db):

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from taskmanager.notifications.context import base_url, build_context
+from taskmanager.notifications.context import SUMMARY_MAX_LENGTH, base_url, build_context
 from taskmanager.results import Result
 
 
@@ -77,3 +77,29 @@ def test_the_log_tail_is_read_from_the_end_of_the_log_file(settings, make_report
     logfile.write_text("".join(f"line {i}\n" for i in range(100_000)))
     report = make_report("ok", log="line 99999", logfile=str(logfile))
     assert build_context(report, handler="x")["log_tail"] == ["line 99997", "line 99998", "line 99999"]
+
+
+def test_terminal_escapes_and_control_characters_are_taken_out_of_the_log_tail(make_report):
+    log = "\x1b[1;31mERROR\x1b[0m disk full\x07\nprogress\x08\x08 50%\tdone\n\x1b]0;title\x07plain"
+    context = build_context(make_report("errors", log=log), handler="mail")
+    assert context["log_tail"] == ["ERROR disk full", "progress 50%\tdone", "plain"]
+
+
+def test_a_long_summary_is_cut_saying_how_much_more_there_was(make_report):
+    summary = "s" * (2 * 1024 * 1024)
+    report = make_report("errors", extra={"summary": summary, "rows": 12})
+    extra = build_context(report, handler="mail")["extra"]
+    assert (
+        extra["summary"]
+        == "s" * SUMMARY_MAX_LENGTH + f"… [{len(summary) - SUMMARY_MAX_LENGTH:,} more characters]"
+    )
+    assert extra["rows"] == 12
+    report.refresh_from_db()
+    assert report.extra["summary"] == summary  # the report keeps it whole
+
+
+def test_a_summary_is_made_printable_and_one_that_is_not_text_is_left_as_it_is(make_report):
+    assert build_context(make_report(extra={"summary": "\x1b[32mok\x1b[0m"}), handler="x")["extra"] == {
+        "summary": "ok"
+    }
+    assert build_context(make_report(extra={"summary": [1, 2]}), handler="x")["extra"] == {"summary": [1, 2]}

@@ -50,10 +50,30 @@ def test_when_there_is_no_shipped_default_a_minimal_message_is_sent(settings, pr
     }
     make_report("failed").emit_notifications()
     payload = json.loads(outbox[0].parts["json"])
-    assert payload["text"].startswith(
-        "nightly import finished with failed; the notification template failed:"
+    assert payload["text"] == (
+        "nightly import finished with failed; the notification template failed "
+        "(handler 'teams', part 'json', level 'failed'): see the server's log or the delivery record for why"
     )
-    assert "missing_variable" in payload["text"]
+
+
+def test_the_minimal_message_keeps_the_templates_problem_to_the_log_and_the_record(
+    settings, project, make_report, outbox, caplog
+):
+    template = write(project, "teams/default.json", '{"text": {{ missing_variable|tojson }}}')
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "teams": {"transport": LOCMEM, "templates": "teams", "parts": ["json"], "level": "ok"}
+    }
+    report = make_report("failed")
+    with caplog.at_level(logging.ERROR, logger="taskmanager.notifications"):
+        report.emit_notifications()
+    sent = outbox[0].parts["json"]
+    # Server paths and template source never leave for the external service...
+    for private in (str(template), str(project), "missing_variable", "line 1"):
+        assert private not in sent
+    # ...while whoever fixes the template reads the whole problem.
+    assert f"{template}, line 1" in caplog.text
+    assert "missing_variable" in caplog.text
+    assert f"{template}, line 1" in Delivery.objects.get(report=report).last_error
 
 
 def test_a_minimal_subject_stays_one_line(settings, project, make_report, outbox):

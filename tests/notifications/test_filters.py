@@ -2,7 +2,7 @@
 
 import pytest
 
-from taskmanager.notifications.filters import log_severity
+from taskmanager.notifications.filters import log_severity, mrkdwn_code
 from taskmanager.notifications.rendering import get_renderer
 from taskmanager.runs.sink import LogSink
 
@@ -38,3 +38,16 @@ def test_log_severity_follows_the_rule_of_the_reports_counts(line, severity):
 def test_log_severity_is_a_filter_of_the_templates():
     template = get_renderer().env.from_string("{{ line|log_severity }}")
     assert template.render(line="[WARNING] x") == "warning"
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("plain <!channel> & more", "plain &lt;!channel&gt; &amp; more"),
+        ("a ``` b", "a `\u200b`\u200b` b"),
+        ("````", "`\u200b`\u200b`\u200b`"),
+        ("one ` tick", "one ` tick"),
+    ],
+)
+def test_mrkdwn_code_escapes_and_leaves_no_two_backticks_side_by_side(text, escaped):
+    assert mrkdwn_code(text) == escaped

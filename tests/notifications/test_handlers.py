@@ -58,5 +58,18 @@ def test_the_secrets_are_the_values_of_the_transports_secret_options() -> None:
             "headers": {"Authorization": "Bearer x1y2", "A": "b"},
         },
     )
-    assert handler.secrets == ["https://teams.example/hook/abc", "Bearer x1y2"]
+    # The URL's path too: it is what authorises posting, and a server may quote it alone.
+    assert handler.secrets == ["https://teams.example/hook/abc", "/hook/abc", "Bearer x1y2"]
     assert handler.redact("to https://teams.example/hook/abc with Bearer x1y2") == "to [secret] with [secret]"
+
+
+def test_short_pieces_of_a_secret_url_are_words_left_in_report_content() -> None:
+    handler = NotificationHandler(
+        "hook",
+        transport_class=WebhookTransport,
+        templates="webhook",
+        options={"url": "https://example.com/hook"},
+    )
+    # Stored parts and previews are redacted with these secrets: "/hook" in a log line stays.
+    assert handler.redact("POST /hooks/deploy answered 200") == "POST /hooks/deploy answered 200"
+    assert handler.redact("posted to https://example.com/hook") == "posted to [secret]"

@@ -85,3 +85,23 @@ def test_hostile_content_is_logged_as_written_and_cannot_fake_a_record(log_handl
 
 def test_the_shipped_log_template_passes_the_checks(db):
     assert check_templates([LogNotificationHandler("log", level=Result.OK)]) == []
+
+
+def test_terminal_escapes_in_the_log_never_reach_the_log_record(log_handler, make_report, caplog):
+    report = make_report("errors", log="\x1b[31mERROR\x1b[0m boom\x07\n\x1b]0;pwned\x07done")
+    with caplog.at_level(logging.INFO, logger="taskmanager.notifications"):
+        report.emit_notifications()
+    [record] = records(caplog)
+    text = record.getMessage()
+    assert "    ERROR boom\n    done" in text
+    assert "\x1b" not in text
+    assert "\x07" not in text
+
+
+def test_a_two_megabyte_summary_is_cut_in_the_log_record(log_handler, make_report, caplog):
+    report = make_report("errors", extra={"summary": "s" * 2_000_000})
+    with caplog.at_level(logging.INFO, logger="taskmanager.notifications"):
+        report.emit_notifications()
+    [record] = records(caplog)
+    assert len(record.getMessage()) < 3000
+    assert "more characters]" in record.getMessage()

@@ -70,11 +70,18 @@ def test_a_value_error_is_a_template_error_naming_the_file(project, make_report)
 
 def test_a_refused_part_falls_back_like_a_failing_template(project, make_report):
     (project / "shout" / "default.txt").write_text("please refuse {{ task_name }}")
-    message = handler().render(make_report("errors"))
-    # No shipped "shout" folder: the minimal message, which quotes the problem ("...says refuse"),
+    message = handler().render(make_report("errors", name="refuse import"))
+    # No shipped "shout" folder: the minimal message, which names the task ("refuse import"),
     # so the transport refuses it too, and it goes out as it is.
-    assert message.parts["txt"].startswith("nightly import finished with errors; the notification template")
+    assert message.parts["txt"].startswith("refuse import finished with errors; the notification template")
     assert "this text says refuse" in message.problems[0]
+    assert ShoutingTransport.finished == ["txt", "txt"]
+
+
+def test_a_minimal_message_the_transport_accepts_is_finished_like_any_part(project, make_report):
+    (project / "shout" / "default.txt").write_text("please refuse {{ task_name }}")
+    message = handler().render(make_report("errors"))
+    assert message.parts["txt"].startswith("NIGHTLY IMPORT FINISHED WITH ERRORS; THE NOTIFICATION TEMPLATE")
     assert ShoutingTransport.finished == ["txt", "txt"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from taskmanager.notifications.exceptions import NotificationConfigurationError
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.transport import Transport
 
@@ -23,6 +24,13 @@ class LocmemTransport(Transport):
     def __init__(self, *, parts: list[str] | tuple[str, ...] | None = None, **options: Any) -> None:
         super().__init__(**options)
         if parts is not None:
+            if not isinstance(parts, list | tuple) or not all(isinstance(part, str) for part in parts):
+                # A string would be read as its letters: "txt" as the parts "t", "x" and "t".
+                raise NotificationConfigurationError(
+                    f"'parts' must be a list of part names, not {type(parts).__name__}",
+                    key="parts",
+                    hint='Give the parts\' names, e.g. ["subject.txt", "txt", "html"].',
+                )
             # Per instance: the handler asks the transport, not the class.
             self.template_parts = tuple(parts)
 

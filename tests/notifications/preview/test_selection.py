@@ -26,5 +26,5 @@ def test_the_secrets_of_usable_and_broken_handlers_are_collected(settings: Any) 
         "broken": {"transport": "no.such.Transport", "api_key": ["key-one", "k2"], "channel": "#ops"},
     }
     assert sorted(configured_secrets()) == sorted(
-        ["https://teams.example/hook/abcdef", "Bearer the-token", "key-one"]
+        ["https://teams.example/hook/abcdef", "/hook/abcdef", "Bearer the-token", "key-one"]
     )

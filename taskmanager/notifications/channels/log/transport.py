@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transport import Transport
+from taskmanager.notifications.transport import Transport, text_option
 from taskmanager.results import Result
 
 _LOG_LEVELS = {Result.OK: logging.INFO, Result.WARNINGS: logging.WARNING}
@@ -22,7 +22,9 @@ class LogTransport(Transport):
 
     def __init__(self, *, logger: str = "taskmanager.notifications", **options: Any) -> None:
         super().__init__(**options)
-        self.logger = logging.getLogger(logger)
+        name = text_option("logger", logger, hint='Give a logger\'s dotted name, e.g. "myproject.alerts".')
+        # An empty name is the root logger, as logging has it.
+        self.logger = logging.getLogger(name)
 
     def send(self, message: Message) -> None:
         level = _LOG_LEVELS.get(message.level, logging.ERROR)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from email.utils import parseaddr
 from typing import Any, ClassVar
 
@@ -14,7 +14,7 @@ from django.core.mail import BadHeaderError, EmailMultiAlternatives
 
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transport import Transport
+from taskmanager.notifications.transport import Transport, text_option
 from taskmanager.text import cut
 
 #: Subjects longer than this are cut, with an ellipsis: mail clients show about 80
@@ -51,6 +51,12 @@ def inline_css(html: str) -> str:
     return str(inliner.inline(html))
 
 
+_ADDRESSES_HINT = (
+    'Give addresses like "ops@example.com" or "Ops <ops@example.com>": a list, or one string '
+    "separated by commas."
+)
+
+
 def _split_addresses(value: str) -> list[str]:
     """Split a comma-separated header value, keeping commas inside quotes or <...>."""
     items: list[str] = []
@@ -83,18 +89,19 @@ def parse_addresses(value: str | Iterable[str] | None, *, key: str) -> list[str]
         return []
     if isinstance(value, str):
         raw = [value]
-    elif isinstance(value, Iterable):
+    elif isinstance(value, Iterable) and not isinstance(value, bytes | Mapping):
         raw = list(value)
     else:
         raise NotificationConfigurationError(
             f"{key!r} must be a list of addresses or a comma-separated string, not {type(value).__name__}",
             key=key,
+            hint=_ADDRESSES_HINT,
         )
     addresses: list[str] = []
     for entry in raw:
         if not isinstance(entry, str):
             raise NotificationConfigurationError(
-                f"{key!r} holds {entry!r}, which is not a string", key=key, hint="Give addresses as strings."
+                f"{key!r} holds a {type(entry).__name__}, not a string", key=key, hint=_ADDRESSES_HINT
             )
         for item in _split_addresses(entry):
             item = item.strip()
@@ -112,7 +119,7 @@ def check_address(item: str, *, key: str) -> str:
         raise NotificationConfigurationError(
             f"{key!r}: {item!r} is not an email address",
             key=key,
-            hint='Give addresses like "ops@example.com" or "Ops <ops@example.com>", separated by commas.',
+            hint=_ADDRESSES_HINT,
         )
     return item
 
@@ -147,7 +154,10 @@ class MailTransport(Transport):
                 key="recipients",
                 hint='Give at least one address: a list or a string like "ops@example.com, dev@example.org".',
             )
-        self.from_email = check_address(from_email.strip(), key="from_email") if from_email else None
+        sender = text_option(
+            "from_email", from_email, hint='Give one address, e.g. "Tasks <tasks@example.com>".'
+        )
+        self.from_email = check_address(sender, key="from_email") if sender else None
         self.reply_to = parse_addresses(reply_to, key="reply_to")
         self.cc = parse_addresses(cc, key="cc")
 

@@ -28,7 +28,8 @@ from taskmanager.notifications.channels.slack.errors import (
 from taskmanager.notifications.channels.slack.fit import fit_payload, parse_payload
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transport import Transport
+from taskmanager.notifications.transport import Transport, seconds_option, text_option
+from taskmanager.text import secret_values
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient, WebhookClient
@@ -60,22 +61,14 @@ def _channels(value: object) -> list[str]:
     for item in items:
         if not isinstance(item, str):
             raise NotificationConfigurationError(
-                f"'channel' entries must be strings, not {type(item).__name__}", key="channel"
+                f"'channel' entries must be strings, not {type(item).__name__}",
+                key="channel",
+                hint='Give channel ids or names as strings, e.g. ["#ops", "C0123456789"].',
             )
         name = item.strip()
         if name and name not in channels:
             channels.append(name)
     return channels
-
-
-def _optional_str(name: str, value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise NotificationConfigurationError(
-            f"'{name}' must be a string, not {type(value).__name__}", key=name
-        )
-    return value.strip() or None
 
 
 class SlackTransport(Transport):
@@ -105,12 +98,14 @@ class SlackTransport(Transport):
         **options: Any,
     ) -> None:
         super().__init__(**options)
-        self.token = _optional_str("token", token)
+        self.token = text_option("token", token, hint="Give the bot token, xoxb-..., as a string.")
         self.channels = _channels(channel)
-        self.webhook_url = _optional_str("webhook_url", webhook_url)
-        self.base_url = _optional_str("base_url", base_url)
-        self.username = _optional_str("username", username)
-        self.icon_emoji = _optional_str("icon_emoji", icon_emoji)
+        self.webhook_url = text_option("webhook_url", webhook_url)
+        self.base_url = text_option("base_url", base_url)
+        self.username = text_option("username", username)
+        self.icon_emoji = text_option(
+            "icon_emoji", icon_emoji, hint='Give an emoji code, e.g. ":robot_face:".'
+        )
         self._check_combination()
         for key in ("webhook_url", "base_url"):
             url = getattr(self, key)
@@ -119,17 +114,14 @@ class SlackTransport(Transport):
                 raise NotificationConfigurationError(
                     f"'{key}' must be an http(s) URL", key=key, hint="It starts with https://."
                 )
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            raise NotificationConfigurationError(
-                f"'timeout' must be a positive number of seconds, not {timeout!r}", key="timeout"
-            )
-        self.timeout = float(timeout)
+        self.timeout = seconds_option("timeout", timeout)
         if self.base_url and not self.base_url.endswith("/"):
             # slack_sdk joins method names onto it: ".../api" + "chat.postMessage" would lose "api".
             self.base_url += "/"
         self._client: WebClient | WebhookClient | None = None
         self._client_lock = threading.Lock()
-        scrubber.register(self, (self.token, self.webhook_url))
+        # The webhook URL's pieces too (its path is what authorises posting).
+        scrubber.register(self, secret_values(self.token) + secret_values(self.webhook_url))
 
     def _check_combination(self) -> None:
         hint = "Give 'token' and 'channel' (the Web API), or 'webhook_url' (an incoming webhook)."

@@ -6,13 +6,14 @@ import http.client
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.transport import Transport, retry_after_seconds
-from taskmanager.text import cut, redact
+from taskmanager.notifications.transport import Transport, retry_after_seconds, seconds_option, text_option
+from taskmanager.text import cut, redact, secret_values
 
 #: How much of an error response's body a DeliveryError quotes (then "…" when it goes on).
 BODY_EXCERPT = 200
@@ -53,13 +54,13 @@ class WebhookTransport(Transport):
         **options: Any,
     ) -> None:
         super().__init__(**options)
-        if not isinstance(url, str) or not url.strip():
+        url = text_option("url", url, hint="Give the webhook's URL as a string, starting with https://.")
+        if url is None:
             raise NotificationConfigurationError(
                 "'url' is empty",
                 key="url",
                 hint="Give the webhook's URL (often from an environment variable).",
             )
-        url = url.strip()
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
             # The URL itself is a secret (it authorises posting): describe it, never show it.
@@ -68,31 +69,31 @@ class WebhookTransport(Transport):
                 key="url",
                 hint="Give the full URL, starting with https://.",
             )
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            raise NotificationConfigurationError(
-                f"'timeout' must be a positive number of seconds, not {timeout!r}", key="timeout"
-            )
         self.url = url
-        self.timeout = float(timeout)
+        self.timeout = seconds_option("timeout", timeout)
         self.headers = self._check_headers(headers)
 
     @staticmethod
     def _check_headers(headers: object) -> dict[str, str]:
         if headers is None:
             return {}
+        hint = 'Give a dict of header names to one-line strings, e.g. {"Authorization": "Bearer ..."}.'
         if not isinstance(headers, dict):
             raise NotificationConfigurationError(
                 f"'headers' must be a dict of header names to values, not {type(headers).__name__}",
                 key="headers",
+                hint=hint,
             )
         checked: dict[str, str] = {}
         for name, value in headers.items():
             # Names are not secret, values may be (tokens): name the header, never its value.
             if not isinstance(name, str) or not name.strip() or any(c in name for c in ":\r\n \t"):
-                raise NotificationConfigurationError(f"'headers' has an invalid name {name!r}", key="headers")
+                raise NotificationConfigurationError(
+                    f"'headers' has an invalid name {name!r}", key="headers", hint=hint
+                )
             if not isinstance(value, str) or "\r" in value or "\n" in value:
                 raise NotificationConfigurationError(
-                    f"'headers': the value of {name!r} must be a one-line string", key="headers"
+                    f"'headers': the value of {name!r} must be a one-line string", key="headers", hint=hint
                 )
             checked[name] = value
         return checked
@@ -118,7 +119,7 @@ class WebhookTransport(Transport):
         except urllib.error.HTTPError as error:
             status = error.code
             with error:
-                excerpt = _excerpt(error)
+                excerpt = _excerpt(error, self._scrub)
             transient = status >= 500 or status in (408, 429)
             what = "redirect (give the final URL)" if 300 <= status < 400 else error.reason
             wait = _retry_after(error) if status in (429, 503) else None
@@ -131,10 +132,10 @@ class WebhookTransport(Transport):
             raise DeliveryError(self._scrub(text), permanent=False) from None
 
     def _scrub(self, text: str) -> str:
-        """Hide the URL should a server echo it back, and its path alone: the path is
-        what authorises posting (``/hooks/T000/B000/XXXX``), and a 404 often quotes it."""
-        path = urlsplit(self.url).path
-        return redact(text, (self.url, path if len(path) > 1 else ""))
+        """Hide the URL and the headers' values should a server echo them back: the URL
+        whole and each piece that authorises posting, the path (``/hooks/T000/B000/XXXX``,
+        a 404 often quotes it) and the query (Google Chat's ``?key=...&token=...``)."""
+        return redact(text, secret_values(self.url) + secret_values(self.headers))
 
 
 def check_json(text: str) -> None:
@@ -155,12 +156,14 @@ def _retry_after(error: urllib.error.HTTPError) -> float | None:
     return retry_after_seconds(error.headers.get("Retry-After") if error.headers else None)
 
 
-def _excerpt(error: urllib.error.HTTPError) -> str:
+def _excerpt(error: urllib.error.HTTPError, scrub: Callable[[str], str]) -> str:
+    """The start of the error's body, scrubbed before it is cut: a secret cut in half would
+    no longer be recognised."""
     try:
         body = error.read(BODY_EXCERPT * 4)
     except (OSError, http.client.HTTPException):
         return ""
-    text = " ".join(body.decode("utf-8", "replace").split())
+    text = scrub(" ".join(body.decode("utf-8", "replace").split()))
     return cut(text, BODY_EXCERPT + len("…"))
 
 

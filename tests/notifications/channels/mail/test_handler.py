@@ -198,6 +198,24 @@ def test_hostile_log_lines_are_escaped_in_html_and_exact_in_text(mail_settings, 
     assert "summary &lt;!channel&gt; &lt;@U123&gt;" in html
 
 
+def test_terminal_escapes_and_control_characters_stay_out_of_both_parts(mail_settings, make_report):
+    send(make_report("errors", log="\x1b[1;31mERROR\x1b[0m disk full\x07\x1b]0;pwned\x07"))
+    text, html = bodies(mail_settings.messages[0])
+    assert "ERROR disk full" in text.splitlines()
+    for part in (text, html):
+        assert "\x1b" not in part
+        assert "\x07" not in part
+        assert "pwned" not in part
+
+
+def test_a_two_megabyte_summary_is_cut_in_both_parts(mail_settings, make_report):
+    send(make_report("errors", extra={"summary": "s" * 2_000_000}))
+    text, html = bodies(mail_settings.messages[0])
+    assert len(text) < 10_000
+    assert "s" * 2000 + "… [1,998,000 more characters]" in text
+    assert "s" * 2001 not in html
+
+
 def test_long_log_lines_wrap_inside_the_pre_block(mail_settings, make_report):
     send(make_report("errors", **hostile_fields()))
     _text, html = bodies(mail_settings.messages[0])

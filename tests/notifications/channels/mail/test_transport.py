@@ -77,6 +77,36 @@ def test_an_invalid_address_is_a_configuration_error_naming_the_key(options, key
     assert caught.value.check_id == "taskmanager.E006"
 
 
+@pytest.mark.parametrize(
+    ("options", "key", "kind"),
+    [
+        ({"recipients": "ops@example.com", "from_email": ["tasks@example.com"]}, "from_email", "list"),
+        ({"recipients": "ops@example.com", "from_email": 42}, "from_email", "int"),
+        ({"recipients": {"ops": "ops@example.com"}}, "recipients", "dict"),
+        ({"recipients": b"ops@example.com"}, "recipients", "bytes"),
+        ({"recipients": ["ops@example.com", None]}, "recipients", "NoneType"),
+        ({"recipients": "ops@example.com", "cc": 7}, "cc", "int"),
+        ({"recipients": "ops@example.com", "reply_to": [["r@example.com"]]}, "reply_to", "list"),
+    ],
+)
+def test_an_option_of_the_wrong_type_is_a_configuration_error_with_the_key_and_a_hint(options, key, kind):
+    with pytest.raises(NotificationConfigurationError) as caught:
+        MailTransport(**options)
+    assert caught.value.key == key
+    assert kind in caught.value.message
+    assert caught.value.hint
+
+
+def test_a_from_email_list_is_a_check_error_not_a_crash(settings):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "mail": {"class": MAIL, "recipients": "ops@example.com", "from_email": ["tasks@example.com"]}
+    }
+    [error] = check_notification_settings()
+    assert error.id == "taskmanager.E006"
+    assert "'mail'" in error.msg
+    assert "'from_email' must be a string, not list" in error.msg
+
+
 def test_the_error_quotes_the_bad_address():
     with pytest.raises(NotificationConfigurationError, match="'not-an-address' is not an email address"):
         MailTransport(recipients="not-an-address")

@@ -142,6 +142,20 @@ def test_the_commands_summary_is_shown_escaped(slack, fake_slack, make_report):
     assert message["blocks"][3]["text"]["text"] == "imported 1,234 rows &lt;!channel&gt; &amp; 3 skipped"
 
 
+def test_three_backticks_in_a_log_line_cannot_close_the_code_block(slack, fake_slack, make_report):
+    lines = ["ERROR query: ``` *drop* <!channel> ````", "```", "after"]
+    deliver(slack, make_report("errors", log="\n".join(lines)))
+    sections = [b["text"]["text"] for b in blocks_of(posted(fake_slack), "section") if "text" in b]
+    [log] = [text for text in sections if text.startswith("*Last ")]
+    # The block's own fences are the only runs of backticks Slack sees...
+    assert log.count("``") == 2
+    assert log.startswith("*Last 3 log lines*\n```\n")
+    assert log.endswith("\n```")
+    # ...and a reader sees the lines as written (the breaks are zero-width spaces).
+    code = log.split("```\n", 1)[1].rsplit("\n```", 1)[0]
+    assert code.replace("\u200b", "") == "\n".join(lines).replace("<", "&lt;").replace(">", "&gt;")
+
+
 def test_hostile_report_content_cannot_ping_link_or_break_the_message(slack, fake_slack, make_report):
     lines = [hostile_line(i) for i in range(10)]
     report = make_report(

@@ -277,6 +277,29 @@ def test_a_half_or_wrongly_configured_transport_names_the_key(options, key):
     assert TOKEN not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("options", "key", "kind"),
+    [
+        ({"token": 123, "channel": "#a"}, "token", "int"),
+        ({"token": [TOKEN], "channel": "#a"}, "token", "list"),
+        ({"webhook_url": ["https://hooks.slack.com/services/T/B/x"]}, "webhook_url", "list"),
+        ({"token": TOKEN, "channel": "#a", "base_url": 8080}, "base_url", "int"),
+        ({"token": TOKEN, "channel": "#a", "username": 7}, "username", "int"),
+        ({"token": TOKEN, "channel": "#a", "icon_emoji": True}, "icon_emoji", "bool"),
+        ({"token": TOKEN, "channel": "#a", "timeout": "10"}, "timeout", "'10'"),
+        ({"token": TOKEN, "channel": 5}, "channel", "int"),
+        ({"token": TOKEN, "channel": ["#a", 5]}, "channel", "int"),
+    ],
+)
+def test_an_option_of_the_wrong_type_says_which_with_a_hint(options, key, kind):
+    with pytest.raises(NotificationConfigurationError) as caught:
+        SlackTransport(**options)
+    assert caught.value.key == key
+    assert kind in caught.value.message
+    assert caught.value.hint
+    assert TOKEN not in str(caught.value) + caught.value.hint
+
+
 def test_an_unknown_option_is_refused():
     with pytest.raises(NotificationConfigurationError, match="unknown option 'channels'") as caught:
         SlackTransport(token=TOKEN, channels="#general")

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.utils import timezone
 
+from taskmanager.models import Delivery
 from taskmanager.notifications.channels.webhook.handler import WebhookNotificationHandler
 from taskmanager.notifications.checks import check_templates
 from taskmanager.notifications.delivery import attempt_delivery
@@ -110,6 +111,32 @@ def test_a_server_error_is_a_failed_outcome_without_the_url(hook, make_report, c
     assert outcome.permanent is False
     assert "s3cr3t-token" not in caplog.text
     assert "HTTP 500" in caplog.text
+
+
+def test_a_query_string_echoed_by_the_server_reaches_neither_the_record_nor_the_log(
+    settings, hook, make_report, caplog
+):
+    url = hook.url + "?key=AIzaSy-chat-key-0123&token=chat-token-4567"
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS["hook"]["url"] = url
+    hook.answer(Answer(404, b"No space at ", echo=True))
+    report = make_report("errors")
+    [outcome] = report.emit_notifications()
+    assert not outcome.sent
+    [delivery] = Delivery.objects.filter(report=report)
+    assert "HTTP 404" in delivery.last_error
+    assert "HTTP 404" in caplog.text
+    for text in (delivery.last_error, caplog.text, outcome.error):
+        for secret in ("AIzaSy-chat-key-0123", "chat-token-4567", "s3cr3t-token"):
+            assert secret not in text
+
+
+def test_a_two_megabyte_summary_is_posted_cut_with_a_marker(hook, make_report):
+    [outcome] = make_report("errors", extra={"summary": "s" * 2_000_000}).emit_notifications()
+    assert outcome.sent, outcome.error
+    payload = json.loads(hook.requests[0].body)
+    assert payload["summary"] == "s" * 2000 + "… [1,998,000 more characters]"
+    assert payload["extra"]["summary"] == payload["summary"]
+    assert len(hook.requests[0].body) < 10_000
 
 
 # -- hostile report content -----------------------------------------------------------------

@@ -4,6 +4,7 @@ import email.utils
 import json
 import socket
 import time
+from urllib.parse import unquote
 
 import pytest
 from django.core import checks
@@ -126,6 +127,44 @@ def test_an_echoed_url_or_path_reads_secret_as_every_hidden_secret_does(hook):
     assert str(caught.value).endswith("no webhook at [secret]; nothing at [secret]")
 
 
+#: Google Chat's webhook URLs carry their secrets in the query: ?key=...&token=...
+CHAT_KEY = "AIzaSyChat-key-0123456789"
+CHAT_TOKEN = "chat-token-abcdef%3D"
+
+
+def chat_url(hook: WebhookReceiver) -> str:
+    return hook.url.replace("/hooks/", "/v1/spaces/").rsplit("/", 1)[0] + (
+        f"/messages?key={CHAT_KEY}&token={CHAT_TOKEN}"
+    )
+
+
+def test_a_query_string_echoed_in_an_error_is_hidden_whole_and_value_by_value(hook):
+    url = chat_url(hook)
+    hook.answer(Answer(400, b"Invalid request for ", echo=True))
+    hook.answer(Answer(403, f"key {CHAT_KEY} expired; token {unquote(CHAT_TOKEN)} unknown".encode()))
+    for _ in range(2):
+        with pytest.raises(DeliveryError) as caught:
+            WebhookTransport(url=url).send(message())
+        error = str(caught.value)
+        assert "HTTP 40" in error
+        for secret in (CHAT_KEY, CHAT_TOKEN, unquote(CHAT_TOKEN), "key=", "token="):
+            assert secret not in error
+    assert hook.requests[0].path.endswith(f"?key={CHAT_KEY}&token={CHAT_TOKEN}")
+
+
+def test_a_secret_is_hidden_before_the_quote_is_cut_so_no_half_of_it_shows(hook):
+    url = chat_url(hook)
+    echoed = url.split("/", 3)[3]  # v1/spaces/T000/B000/messages?key=...
+    # The quote keeps 200 characters: the cut falls 10 characters into the key.
+    filler = 200 - 1 - len(echoed.split("key=")[0]) - len("key=") - 10
+    hook.answer(Answer(400, b"x" * filler, echo=True))
+    with pytest.raises(DeliveryError) as caught:
+        WebhookTransport(url=url).send(message())
+    assert "[secret]" in str(caught.value)
+    assert CHAT_KEY[:10] not in str(caught.value)
+    assert "/v1/spaces" not in str(caught.value)
+
+
 def test_a_body_that_fits_in_the_quote_and_its_marker_is_quoted_whole(hook):
     hook.answer(Answer(400, b"a" * 201))
     with pytest.raises(DeliveryError) as caught:
@@ -202,6 +241,25 @@ def test_bad_options_are_configuration_errors_that_do_not_show_secrets(options, 
     assert caught.value.key == key
     assert SECRET not in str(caught.value)
     assert "a\r\nX-Evil" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("options", "key", "kind"),
+    [
+        ({"url": 8080}, "url", "must be a string, not int"),
+        ({"url": ["https://example.com/hooks/" + SECRET]}, "url", "must be a string, not list"),
+        ({"url": "https://example.com/", "timeout": "10"}, "timeout", "'10'"),
+        ({"url": "https://example.com/", "headers": ["Authorization: x"]}, "headers", "not list"),
+        ({"url": "https://example.com/", "headers": {"X-Token": 123}}, "headers", "one-line string"),
+    ],
+)
+def test_an_option_of_the_wrong_type_says_which_with_a_hint(options, key, kind):
+    with pytest.raises(NotificationConfigurationError) as caught:
+        WebhookTransport(**options)
+    assert caught.value.key == key
+    assert kind in caught.value.message
+    assert caught.value.hint
+    assert SECRET not in str(caught.value)
 
 
 def test_url_and_headers_are_secret_options():
