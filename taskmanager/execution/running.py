@@ -29,20 +29,22 @@ def notify(report: Report) -> None:
         )
 
 
-def run_and_notify(task: Task) -> Report:
+def run_and_notify(task: Task, *, report: Report | None = None) -> Report:
     """Run ``task`` now, in this process; its report is saved, then notified."""
-    return run_task(task, on_saved=notify)
+    return run_task(task, on_saved=notify, report=report)
 
 
-def exec_command_task(task: Task) -> Report:
+def exec_command_task(task: Task, *, report: Report | None = None) -> Report:
     """Run ``task`` now, in this process, notify, and return its report.
 
     What every run goes through: ``runtask``, a launch without a spooler, the
     spooler's jobs. See :mod:`taskmanager.runs.runner` for what is captured and
-    how the run is classified. A task that waits for a ride keeps waiting for
-    it after a run from elsewhere (``runtask``): its status shows the ride again.
+    how the run is classified; ``report`` is the open report of a run the caller
+    started (:func:`taskmanager.runs.runner.start_run`). A task that waits for a
+    ride keeps waiting for it after a run from elsewhere (``runtask``): its status
+    shows the ride again.
     """
-    report = run_and_notify(task)
+    report = run_and_notify(task, report=report)
     show_waiting_ride(task)
     return report
 
