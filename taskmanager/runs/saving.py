@@ -5,7 +5,8 @@ report whatever happens now:
 
 * ``extra`` is made storable first (:func:`storable`): a circular reference becomes
   ``"[circular reference]"``, ``NaN`` and the infinities ``null``, a value JSON does not
-  know its ``repr()``, a key that is not a string its ``str()``;
+  know its ``repr()``, a key that is not a string text (as ``json.dumps`` writes ``1``, ``None``,
+  ``True``; others their ``str()``);
 * a save that fails for a reason that passes (a locked SQLite database, a connection lost:
   Django's ``OperationalError`` and ``InterfaceError``) is tried again after 0.5 s, 1 s,
   2 s... (at most 5 s apart) for up to :data:`RETRY_FOR` seconds, each retry logged;
