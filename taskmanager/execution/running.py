@@ -34,16 +34,20 @@ def run_and_notify(task: Task, *, report: Report | None = None) -> Report:
     return run_task(task, on_saved=notify, report=report)
 
 
-def exec_command_task(task: Task, *, report: Report | None = None) -> Report:
+def exec_command_task(task: Task) -> Report:
     """Run ``task`` now, in this process, notify, and return its report.
 
     What every run goes through: ``runtask``, a launch without a spooler, the
     spooler's jobs. See :mod:`taskmanager.runs.runner` for what is captured and
-    how the run is classified; ``report`` is the open report of a run the caller
-    started (:func:`taskmanager.runs.runner.start_run`). A task that waits for a
-    ride keeps waiting for it after a run from elsewhere (``runtask``): its status
-    shows the ride again.
+    how the run is classified. A task that waits for a ride keeps waiting for
+    it after a run from elsewhere (``runtask``): its status shows the ride again.
     """
+    return exec_started_run(task, None)
+
+
+def exec_started_run(task: Task, report: Report | None) -> Report:
+    """:func:`exec_command_task` for a run whose open ``report`` the caller made with
+    :func:`taskmanager.runs.runner.start_run`, in a transaction of its own (None: made here)."""
     report = run_and_notify(task, report=report)
     show_waiting_ride(task)
     return report

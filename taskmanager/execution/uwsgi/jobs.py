@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from taskmanager.execution.running import exec_command_task
+from taskmanager.execution.running import exec_started_run
 from taskmanager.execution.uwsgi import recovery
 from taskmanager.execution.uwsgi.rides import claim, ride_ran, spool_next_ride
 from taskmanager.models import Report, Task
@@ -93,7 +93,7 @@ def _run(
     anchor: datetime.datetime | None,
     started: Report | None = None,
 ) -> Report:
-    report = exec_command_task(task, report=started)
+    report = exec_started_run(task, started)
     spool_next_ride(task, replacing=path, after=max(timezone.now(), ride), anchor=anchor)
     return report
 
