@@ -270,7 +270,12 @@ def flushed_every(sink: LogSink, seconds: float) -> Iterator[None]:
             sink.flush()
 
     thread = threading.Thread(target=flush_until_stopped, name="taskmanager-log-flush", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError:
+        # No thread to be had (a process at its limit): the run goes on, flushed at its end.
+        yield
+        return
     try:
         yield
     finally:
