@@ -29,9 +29,9 @@ def notify(report: Report) -> None:
         )
 
 
-def run_and_notify(task: Task) -> Report:
+def run_and_notify(task: Task, *, report: Report | None = None) -> Report:
     """Run ``task`` now, in this process; its report is saved, then notified."""
-    return run_task(task, on_saved=notify)
+    return run_task(task, on_saved=notify, report=report)
 
 
 def exec_command_task(task: Task) -> Report:
@@ -42,7 +42,13 @@ def exec_command_task(task: Task) -> Report:
     how the run is classified. A task that waits for a ride keeps waiting for
     it after a run from elsewhere (``runtask``): its status shows the ride again.
     """
-    report = run_and_notify(task)
+    return exec_started_run(task, None)
+
+
+def exec_started_run(task: Task, report: Report | None) -> Report:
+    """:func:`exec_command_task` for a run whose open ``report`` the caller made with
+    :func:`taskmanager.runs.runner.start_run`, in a transaction of its own (None: made here)."""
+    report = run_and_notify(task, report=report)
     show_waiting_ride(task)
     return report
 

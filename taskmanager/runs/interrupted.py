@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from taskmanager.conf import settings
 from taskmanager.logfiles import count_lines, logfile_path
-from taskmanager.models import Report
+from taskmanager.models import Report, Task
 from taskmanager.results import Result
+
+#: A run still going on, or cut short and not closed yet: no end and no result. A run ends with
+#: both; a report of 2.x has a result but, upgraded, no end (3.0 added the field): it is finished.
+OPEN = Q(end_datetime__isnull=True, invocation_result="")
 
 NOTE_INTERRUPTED = (
     "[taskmanager] This run was interrupted: the uWSGI spooler running it stopped (killed or restarted) "
@@ -22,16 +27,21 @@ NOTE_FOREGROUND = (
 )
 
 
-def close_interrupted(report: Report, note: str) -> bool:
-    """Close an open report as failed, with ``note`` at the end of its log.
+def open_reports(task: Task) -> QuerySet[Report]:
+    """The task's reports of runs not ended (see :data:`OPEN`), the newest first."""
+    return task.report_set.filter(OPEN).order_by("-invocation_datetime", "-id")
 
-    Returns False when someone else closed it first.
+
+def close_interrupted(report: Report, note: str) -> bool:
+    """Close an open report (see :data:`OPEN`) as failed, with ``note`` at the end of its log.
+
+    Returns False when it is not open: someone else closed it first, or its run ended.
     """
     # One transaction: nobody sees the report closed without its note, and a second
     # closer (the command racing a new spooler) finds it closed and does nothing.
     with transaction.atomic():
         now = timezone.now()
-        closed = Report.objects.filter(pk=report.pk, end_datetime__isnull=True).update(
+        closed = Report.objects.filter(OPEN, pk=report.pk).update(
             end_datetime=now, invocation_result=Result.FAILED
         )
         if not closed:

@@ -5,26 +5,27 @@ The command runs as ``manage.py <name> <arguments>`` would (its own parser,
 into a :class:`~taskmanager.runs.sink.LogSink`: the report's log file, counted. The result:
 
 * ``failed`` when the command raised (``CommandError``, any exception, or
-  ``SystemExit`` with a non-zero code); the traceback goes into the log;
+  ``SystemExit`` with a non-zero code); the log ends with one error record and
+  the command's traceback (:mod:`taskmanager.runs.failure`);
 * else ``errors``, ``warnings`` or ``ok`` from the counted lines.
 
-The caller (:mod:`taskmanager.execution`) sends the notifications once the
-report is saved.
+The log file is flushed every :data:`FLUSH_EVERY` seconds while the command runs, so
+a process killed outright (``SIGKILL``) loses at most that much of its output. The
+report is saved by :mod:`taskmanager.runs.saving`, which never leaves it open for a
+reason of its own. The caller (:mod:`taskmanager.execution`) sends the notifications
+once the report is saved.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from django.core.management import load_command_class
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import close_old_connections, connections
+from django.db import transaction
 from django.utils import timezone
 
 from taskmanager.arguments import ArgumentsError
@@ -34,10 +35,14 @@ from taskmanager.logfiles import logfile_path
 from taskmanager.models import AppCommand, Report, Task
 from taskmanager.results import Result
 from taskmanager.runs.capture import capturing
-from taskmanager.runs.sink import LogSink
+from taskmanager.runs.failure import error_record, failure_record
+from taskmanager.runs.saving import save_finished
+from taskmanager.runs.sink import LogSink, flushed_every
 
 # Large enough that a 40 MB log costs a few hundred write calls.
 _FILE_BUFFER = 256 * 1024
+#: Seconds between two flushes of the log file while the command runs.
+FLUSH_EVERY = 1.0
 
 
 def execute_command(app_command: AppCommand, argv: list[str]) -> None:
@@ -61,7 +66,7 @@ class Outcome:
 
 
 def run_captured(sink: LogSink, run: Callable[[], None]) -> Outcome:
-    """Call ``run`` with its output captured into ``sink``; tracebacks go to the log."""
+    """Call ``run`` with its output captured into ``sink``; a failure ends the log, as one error."""
     outcome = Outcome()
     with collecting_extra() as extra, capturing(sink):
         try:
@@ -69,10 +74,10 @@ def run_captured(sink: LogSink, run: Callable[[], None]) -> Outcome:
         except SystemExit as exc:
             if exc.code not in (0, None):
                 outcome.failed = True
-                sink.write_block("".join(traceback.format_exception(exc)))
+                sink.write_block(failure_record(exc), Result.ERRORS)
         except BaseException as exc:
             outcome.failed = True
-            sink.write_block("".join(traceback.format_exception(exc)))
+            sink.write_block(failure_record(exc), Result.ERRORS)
             if not isinstance(exc, Exception):
                 # Ctrl-C and the like: the report is saved, then it goes on up.
                 outcome.interrupted = exc
@@ -90,27 +95,6 @@ def classify(failed: bool, n_errors: int, n_warnings: int) -> Result:
     return Result.OK
 
 
-class _ExtraEncoder(DjangoJSONEncoder):
-    def default(self, o: Any) -> Any:
-        try:
-            return super().default(o)
-        except TypeError:
-            return repr(o)
-
-
-def jsonable(extra: dict[str, Any]) -> dict[str, Any]:
-    """``extra`` as JSON can store it: values JSON does not know become their repr()."""
-    value = json.loads(json.dumps(extra, cls=_ExtraEncoder))
-    return value if isinstance(value, dict) else {}
-
-
-def _refresh_connections() -> None:
-    # A long task can outlive its database connection; outside a transaction
-    # Django replaces unusable or expired ones, as between two requests.
-    if not any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
-        close_old_connections()
-
-
 def _notifications_disabled(task: Task) -> bool:
     try:
         by_arguments = task.notifications_disabled_by_arguments
@@ -120,16 +104,32 @@ def _notifications_disabled(task: Task) -> bool:
     return not task.notifications_enabled or by_arguments
 
 
-def run_task(task: Task, *, on_saved: Callable[[Report], None] | None = None) -> Report:
-    """Run ``task`` now, in this process: create, fill and return its report.
+def start_run(task: Task) -> Report:
+    """Open the report of a run of ``task`` starting now, and mark the task started: both or neither.
 
-    ``on_saved`` is called with the report once it is stored, also when the run
-    was interrupted (Ctrl-C), before the interruption goes on up.
+    :func:`run_task` calls it, unless the caller did, in its own transaction (the
+    uWSGI spooler's job claims the task in the same one).
     """
-    started = timezone.now()
-    report = Report.objects.create(task=task, invocation_datetime=started)
-    task.status = Task.STATUS_STARTED
-    task.save(update_fields=["status"])
+    with transaction.atomic():
+        report = Report.objects.create(task=task, invocation_datetime=timezone.now())
+        task.status = Task.STATUS_STARTED
+        task.save(update_fields=["status"])
+    return report
+
+
+def run_task(
+    task: Task, *, on_saved: Callable[[Report], None] | None = None, report: Report | None = None
+) -> Report:
+    """Run ``task`` now, in this process: fill, save and return its report.
+
+    ``report`` is the open report :func:`start_run` made for this run, if the caller
+    started it; else it is made here. ``on_saved`` is called with the report once it
+    is stored, also when the run was interrupted (Ctrl-C), before the interruption
+    goes on up.
+    """
+    if report is None:
+        report = start_run(task)
+    started = report.invocation_datetime
     report.notifications_disabled = _notifications_disabled(task)
 
     path = logfile_path(task, report, started)
@@ -139,7 +139,7 @@ def run_task(task: Task, *, on_saved: Callable[[Report], None] | None = None) ->
     except OSError as exc:
         # Without a log file the command is not run: what it writes could not be kept.
         sink = LogSink(None, tail_lines=tail_lines, max_line_length=max_line_length)
-        sink.write_block(f"Cannot open the log file {path}: {exc}")
+        sink.write_block(error_record(f"Cannot open the log file {path}: {exc}"), Result.ERRORS)
         outcome = Outcome(failed=True)
         path = ""
     else:
@@ -149,12 +149,11 @@ def run_task(task: Task, *, on_saved: Callable[[Report], None] | None = None) ->
         def run() -> None:
             execute_command(app_command, task.command_argv)
 
-        outcome = run_captured(sink, run)
+        with flushed_every(sink, FLUSH_EVERY):
+            outcome = run_captured(sink, run)
     sink.close()
 
-    _refresh_connections()
-    _store(report, sink, outcome, path)
-    record_on_task(task, report)
+    _store(report, task, sink, outcome, path)
     if on_saved is not None:
         on_saved(report)
     if outcome.interrupted is not None:
@@ -168,8 +167,8 @@ def _open_logfile(path: str) -> BinaryIO:
     return open(path, "wb", buffering=_FILE_BUFFER)
 
 
-def _store(report: Report, sink: LogSink, outcome: Outcome, path: str) -> None:
-    """Fill and save ``report``; keep or delete the log file at ``path`` ("" for none)."""
+def _store(report: Report, task: Task, sink: LogSink, outcome: Outcome, path: str) -> None:
+    """Fill and save ``report``, then record it on ``task``; keep or delete the log file at ``path``."""
     tail = list(sink.tail)
     if sink.file_error is not None:
         tail.append(f"[taskmanager] the log file is incomplete: {sink.file_error}")
@@ -180,15 +179,9 @@ def _store(report: Report, sink: LogSink, outcome: Outcome, path: str) -> None:
     report.n_log_errors = sink.n_errors
     report.n_log_warnings = sink.n_warnings
     report.invocation_result = classify(outcome.failed, sink.n_errors, sink.n_warnings)
-    report.extra = jsonable(outcome.extra)
+    report.extra = outcome.extra
     report.logfile = path if settings.SAVE_LOGFILE else ""
     if path and not settings.SAVE_LOGFILE:
         with contextlib.suppress(OSError):
             os.remove(path)
-    report.save()
-
-
-def record_on_task(task: Task, report: Report) -> None:
-    """The run is over: the task is idle again, with ``report`` as its last run."""
-    task.status = Task.STATUS_IDLE
-    task.record_last_run(report, "status")
+    save_finished(report, task)

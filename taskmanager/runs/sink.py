@@ -11,6 +11,11 @@ Counting, exactly:
 
 Only the last ``tail_lines`` lines are kept in memory, each cut at
 ``max_line_length`` characters. Invalid UTF-8 and lone surrogates become U+FFFD.
+
+Writes are gathered (up to 64 K characters, then the file's buffer): while a run goes on,
+:func:`flushed_every` puts what was written on disk every so often from a thread of its
+own, so a process killed outright loses at most that long of output, and a write costs
+no clock reading.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import contextlib
 import re
 import threading
 from collections import deque
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from taskmanager.results import LINE_MARKERS, Result, line_result
@@ -248,3 +254,30 @@ class LogSink:
     def _finish_partial(self) -> None:
         self._finish("".join(self._parts), self._level, self._length)
         self._parts, self._kept, self._length, self._level, self._carry = [], 0, 0, Result.OK, ""
+
+
+@contextlib.contextmanager
+def flushed_every(sink: LogSink, seconds: float) -> Iterator[None]:
+    """Flush ``sink`` to its file every ``seconds`` while the block runs, from a daemon thread.
+
+    The thread takes the sink's lock once per period (a write waits at most for one
+    flush) and writes nothing itself, so it is never part of the captured output.
+    """
+    stop = threading.Event()
+
+    def flush_until_stopped() -> None:
+        while not stop.wait(seconds):
+            sink.flush()
+
+    thread = threading.Thread(target=flush_until_stopped, name="taskmanager-log-flush", daemon=True)
+    try:
+        thread.start()
+    except RuntimeError:
+        # No thread to be had (a process at its limit): the run goes on, flushed at its end.
+        yield
+        return
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,9 @@ import pytest
 
 from taskmanager.execution.running import run_and_notify
 from taskmanager.models import AppCommand, Report, Task
+from taskmanager.results import line_severity
 from taskmanager.runs.runner import run_task
+from tests.runs.file_project import add_task, project_env, start_manage
 from tests.sampleapp.management.commands.logs_isolated import ISOLATED
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
@@ -137,12 +141,35 @@ def test_records_count_whatever_the_projects_log_format(settings: Any) -> None:
 def test_a_raising_command_fails_with_its_traceback_in_the_log(how: str, last_line: str) -> None:
     report = run_task(make_task("fails", f"--how {how}"))
     assert report.invocation_result == "failed"
-    text = logfile_text(report)
-    assert text.startswith("starting\nTraceback (most recent call last):\n")
-    assert text.rstrip("\n").endswith(last_line)
+    lines = logfile_text(report).splitlines()
+    assert lines[0] == "starting"
+    assert lines[1].endswith(f" ERROR taskmanager: the command failed: {last_line}")
+    assert lines[2] == "Traceback (most recent call last):"
+    assert lines[-1] == last_line
     assert report.log.endswith(last_line)
-    assert (report.n_log_errors, report.n_log_warnings) == (0, 0)
-    assert report.n_log_lines == len(text.splitlines())
+    assert report.n_log_lines == len(lines)
+
+
+def test_a_failure_counts_as_one_error_marked_by_the_line_rule() -> None:
+    report = run_task(make_task("fails"))
+    assert (report.n_log_errors, report.n_log_warnings) == (1, 0)
+    # What the log viewer highlights, "errors only" keeps and log_severity colours.
+    errors = [line for line in logfile_text(report).splitlines() if line_severity(line) == "error"]
+    assert len(errors) == 1
+    assert errors[0].endswith(" ERROR taskmanager: the command failed: ValueError: unexpected row format")
+
+
+def test_a_failures_traceback_shows_the_commands_frames_not_the_task_managers() -> None:
+    report = run_task(make_task("fails"))
+    frames = [line for line in logfile_text(report).splitlines() if line.startswith("  File ")]
+    assert len(frames) == 1
+    assert frames[0].endswith(f'{os.sep}fails.py", line 29, in handle')
+    # The stored tail, which notifications show, ends with the command's own code.
+    assert report.log.splitlines()[-3:] == [
+        frames[0],
+        '    raise ValueError("unexpected row format")',
+        "ValueError: unexpected row format",
+    ]
 
 
 def test_exiting_with_code_zero_is_not_a_failure() -> None:
@@ -231,9 +258,9 @@ def test_the_log_file_is_deleted_when_not_to_be_saved(settings: Any, media_root:
 def test_a_log_file_that_cannot_be_opened_fails_the_run_and_says_why(settings: Any, media_root: Path) -> None:
     (media_root / "taskmanager").write_text("a file where the folder should be")
     report = run_task(make_task("ends_ok"))
-    assert report.invocation_result == "failed"
+    assert (report.invocation_result, report.n_log_errors) == ("failed", 1)
     assert report.logfile == ""
-    assert report.log.startswith(f"Cannot open the log file {media_root}/taskmanager/logs/")
+    assert f" ERROR taskmanager: Cannot open the log file {media_root}/taskmanager/logs/" in report.log
 
 
 def test_the_commands_extra_is_saved_as_json() -> None:
@@ -243,6 +270,24 @@ def test_the_commands_extra_is_saved_as_json() -> None:
     assert report.extra["summary"] == "imported 1,234 rows, 3 skipped"
     assert report.extra["day"] == "2024-05-01"
     assert report.extra["odd"].startswith("<object object at ")
+
+
+def test_an_extra_json_cannot_hold_is_stored_as_it_can_and_the_run_ends() -> None:
+    task = make_task("fills_unstorable_extra")
+    report = run_task(task)
+    report.refresh_from_db()
+    assert (report.invocation_result, report.end_datetime is not None) == ("ok", True)
+    assert report.extra == {
+        "rows": [1, 2, "[circular reference]"],
+        "itself": "[circular reference]",
+        "ratio": None,
+        "limits": [None, None],
+        "by_pair": {"(1, 2)": "a tuple as a key"},
+        "tags": "{'only'}",
+        "imported": 3,
+    }
+    task.refresh_from_db()
+    assert (task.status, task.cached_last_invocation_result) == ("idle", "ok")
 
 
 def test_a_run_outside_extra_collection_leaves_extra_empty() -> None:
@@ -346,3 +391,23 @@ def test_40_mb_of_output_streams_to_the_file_in_bounded_memory(settings: Any) ->
     assert os.path.getsize(report.logfile) == 200_000 * 200
     # The output is 40 MB; what the run holds at once stays far below that.
     assert peak < 8 * 1024 * 1024
+
+
+@pytest.mark.slow
+def test_what_a_run_wrote_survives_its_process_being_killed(tmp_path: Path) -> None:
+    env = project_env(tmp_path)
+    add_task(env, "long wait", "waits_for_file", f"{tmp_path / 'never'}, --timeout 60")
+    runtask = start_manage(env, "runtask", "long wait")
+    logs = tmp_path / "media" / "taskmanager" / "logs"
+    try:
+        # The command wrote "waiting" and now sleeps: only the periodic flush can write it out.
+        deadline = time.monotonic() + 20
+        while not any(path.read_text() == "waiting\n" for path in logs.glob("*.log")):
+            assert time.monotonic() < deadline, "the line never reached the log file"
+            assert runtask.poll() is None, runtask.communicate()
+            time.sleep(0.05)
+    finally:
+        os.kill(runtask.pid, signal.SIGKILL)
+        runtask.communicate()
+    [path] = logs.glob("*.log")
+    assert path.read_text() == "waiting\n"

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 from taskmanager.results import Result
-from taskmanager.runs.sink import LogSink
+from taskmanager.runs.sink import LogSink, flushed_every
 
 
 class File(io.BytesIO):
@@ -111,3 +115,31 @@ def test_a_failing_log_file_stops_the_file_but_not_the_counting() -> None:
     assert list(target.tail) == ["ERROR one", "two"]
     assert isinstance(target.file_error, OSError)
     assert target.file_error.errno == 28
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_while_flushed_every_period_what_was_written_reaches_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "run.log"
+    with open(path, "wb", buffering=256 * 1024) as fh:
+        target = LogSink(fh, tail_lines=10, max_line_length=1000)
+        with flushed_every(target, 0.01):
+            target.write_text("first line\nhalf a ")
+            # Nothing else is written: only the flushing thread can put it on disk.
+            assert wait_until(lambda: path.read_bytes() == b"first line\nhalf a ")
+        target.close()
+
+
+def test_the_flushing_thread_ends_with_the_block(tmp_path: Path) -> None:
+    target = LogSink(None, tail_lines=10, max_line_length=1000)
+    before = set(threading.enumerate())
+    with flushed_every(target, 60):
+        assert len(set(threading.enumerate()) - before) == 1
+    assert set(threading.enumerate()) - before == set()

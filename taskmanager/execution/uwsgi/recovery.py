@@ -38,7 +38,7 @@ from taskmanager import scheduling
 from taskmanager.execution.running import close_and_notify
 from taskmanager.execution.uwsgi import rides, spoolfiles
 from taskmanager.models import Report, Task
-from taskmanager.runs.interrupted import NOTE_FOREGROUND, NOTE_INTERRUPTED
+from taskmanager.runs.interrupted import NOTE_FOREGROUND, NOTE_INTERRUPTED, open_reports
 
 BY_COMMAND = "by restart_despooled_tasks"
 BY_SPOOLER = "by the spooler when it started again"
@@ -61,14 +61,30 @@ class Action:
 
 
 def _last_open_report(task: Task) -> Report | None:
-    return task.report_set.filter(end_datetime__isnull=True).order_by("-invocation_datetime", "-id").first()
+    return open_reports(task).first()
+
+
+def run_of_ride(task: Task, ride: datetime.datetime) -> Report | None:
+    """The report of the run that ``ride`` started, open or closed: the newest one begun at or after it.
+
+    A ride is due once (:func:`~taskmanager.execution.uwsgi.rides.ride_ran`): once this
+    exists, the ride's spool file never starts the command again, even while the run
+    it began is being closed as interrupted by another process.
+    """
+    return (
+        task.report_set.filter(invocation_datetime__gte=ride - _CLOCK_SLACK)
+        .order_by("-invocation_datetime", "-id")
+        .first()
+    )
 
 
 def interrupted_report(task: Task) -> Report | None:
     """The task's report left open by a spooled run that died, if there is one.
 
-    A report that began before the ride the task waits for belongs to a run
-    started by hand (runtask) while the ride waited; that run may well be going on.
+    Only a run not ended (:data:`taskmanager.runs.interrupted.OPEN`): a finished report,
+    also one of 2.x without an end, is never touched. A report that began before the
+    ride the task waits for belongs to a run started by hand (runtask) while the ride
+    waited; that run may well be going on.
     """
     report = _last_open_report(task)
     if report is None:
@@ -126,8 +142,12 @@ def _recover_started(task: Task, where: str | None, dry_run: bool, by: str) -> A
             return Action(task, "left as it is", "a run started by hand is going on")
         return _respool(task, where, dry_run, "its spool file is lost; a run started by hand is going on")
     detail = "was lost" if not os.path.exists(path) else "was left behind"
+    # No run left open: closed by another process meanwhile, or a task 2.x left started
+    # (its finished reports are never touched).
+    what = "interrupted run marked failed" if report is not None else "no run left open"
     if dry_run:
-        return Action(task, "its interrupted run would be marked failed", f"its spool file {detail}")
+        would = "its interrupted run would be marked failed" if report is not None else "would go on"
+        return Action(task, would, f"its spool file {detail}")
     if report is not None and not close_cut_short(report, by):
         return Action(task, "left as it is", "closed meanwhile")
     repeats = bool(task.repetition_period)
@@ -136,10 +156,10 @@ def _recover_started(task: Task, where: str | None, dry_run: bool, by: str) -> A
     # Never run again: a command halfway through its work should not start over unasked.
     spoolfiles.discard_spool_file(path)
     if not repeats:
-        return Action(task, "interrupted run marked failed; task idle", f"its spool file {detail}")
+        return Action(task, f"{what}; task idle", f"its spool file {detail}")
     if new:
-        return Action(task, "interrupted run marked failed; next ride spooled", f"its spool file {detail}")
-    return Action(task, "interrupted run marked failed", "changed meanwhile")
+        return Action(task, f"{what}; next ride spooled", f"its spool file {detail}")
+    return Action(task, what, "changed meanwhile")
 
 
 def _settle(task: Task, where: str | None, dry_run: bool) -> Action:

@@ -4,8 +4,10 @@ A ride is one run of a task at a given moment, waiting in a spool file until
 it is due. The rules every function here keeps:
 
 * ``Task.spooler_id`` is the spool file the task waits for. A job runs only
-  while its file is still the task's (:func:`claim`), so stopping a task,
-  launching it again or a recovery makes older files harmless;
+  while its file is still the task's and the task waits for it, and takes it
+  (``started``) in the same update (:func:`claim`), so stopping a task,
+  launching it again or a recovery makes older files harmless, and a file's
+  ride starts the command at most once;
 * several web workers and spooler processes change a task's ``status``,
   ``spooler_id`` and ``cached_next_ride`` at once: what the spooler and a
   recovery change is a conditional update on the state it was decided from
@@ -178,16 +180,23 @@ def _own_path(name: str) -> str:
     return os.path.join(os.getcwd(), name)
 
 
-def claim(task_id: int, name: str) -> bool:
-    """Whether the task still waits for this file (not stopped, not spooled anew meanwhile).
+def claim(task_id: int, name: str, ride: datetime.datetime) -> bool:
+    """Take the task for the ride of spool file ``name``: True at most once per ride.
 
-    A job can start before its launch recorded the file's path: it records it.
-    Tried first: a launch only ever goes from "" to the path, so once the
+    One conditional update, from waiting (``spooled`` or ``scheduled``) for this
+    file to ``started``: a task stopped, launched again, already started by this
+    file (its spooler died in the run) or moved on by a recovery is not taken, so
+    a file is never run twice, however many spooler processes look at it.
+
+    A job can start before its launch recorded the file's path (``spooler_id``
+    is "" meanwhile): it records it, if the task waits for this very ride. Tried
+    second: a launch only ever goes from "" to the path, so once the first
     update finds no "" the path is there, unless the task was stopped.
     """
-    being_recorded = Task.objects.filter(
-        pk=task_id, spooler_id="", status__in=(Task.STATUS_SPOOLED, Task.STATUS_SCHEDULED)
-    )
-    if being_recorded.update(spooler_id=_own_path(name)):
+    waiting = (Task.STATUS_SPOOLED, Task.STATUS_SCHEDULED)
+    if Task.objects.filter(pk=task_id, spooler_id__endswith=f"/{name}", status__in=waiting).update(
+        status=Task.STATUS_STARTED
+    ):
         return True
-    return Task.objects.filter(pk=task_id, spooler_id__endswith=f"/{name}").exists()
+    being_recorded = Task.objects.filter(pk=task_id, spooler_id="", status__in=waiting, cached_next_ride=ride)
+    return bool(being_recorded.update(spooler_id=_own_path(name), status=Task.STATUS_STARTED))

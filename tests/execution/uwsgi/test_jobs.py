@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from taskmanager.execution.uwsgi import jobs, spoolfiles
+from taskmanager.execution.uwsgi import jobs, recovery, spoolfiles
 from taskmanager.models import Delivery, Report, Task
 from taskmanager.notifications import Transport
 from taskmanager.notifications.channels import locmem
@@ -162,6 +162,36 @@ def test_a_run_its_spooler_died_in_is_marked_failed_when_the_file_comes_back(
     task.refresh_from_db()
     assert task.status == "scheduled"
     assert task.cached_next_ride == report.invocation_datetime + datetime.timedelta(days=1)
+
+
+def test_the_file_of_a_run_a_recovery_closed_meanwhile_is_not_run_again(spool_dir: Path) -> None:
+    task = make_task()
+    path = spooled(task, directory=str(spool_dir))
+    task.refresh_from_db()
+    Task.objects.filter(pk=task.pk).update(status=Task.STATUS_STARTED)
+    report = Report.objects.create(task=task, invocation_datetime=task.cached_next_ride)
+    # Another spooler process, starting too, closed the run and has not moved the task on yet.
+    assert recovery.close_cut_short(report, by=recovery.BY_SPOOLER)
+    assert jobs.run_task_job(uwsgi_args(path)) is None
+    assert Report.objects.filter(task=task).count() == 1
+    task.refresh_from_db()
+    assert (task.status, task.spooler_id, task.cached_last_invocation_result) == ("idle", "", "failed")
+
+
+def test_a_ride_due_while_a_run_by_hand_goes_on_runs_beside_it(spool_dir: Path) -> None:
+    task = make_task()
+    path = spooled(task, directory=str(spool_dir))
+    task.refresh_from_db()
+    assert task.cached_next_ride is not None
+    Task.objects.filter(pk=task.pk).update(status=Task.STATUS_STARTED)
+    by_hand = Report.objects.create(
+        task=task, invocation_datetime=task.cached_next_ride - datetime.timedelta(minutes=5)
+    )
+    ran = jobs.run_task_job(uwsgi_args(path))
+    assert ran is not None
+    assert ran.invocation_result == "ok"
+    by_hand.refresh_from_db()
+    assert by_hand.end_datetime is None
 
 
 # --- a resend ------------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from taskmanager.execution.uwsgi import rides, spoolfiles
@@ -273,3 +276,30 @@ def test_without_kept_log_files_the_note_is_in_the_stored_tail(settings: Any, sp
     assert report.logfile == ""
     assert not os.path.exists(path)
     assert report.log.endswith("Marked failed by restart_despooled_tasks.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_left_started_by_2x_never_has_its_finished_report_rewritten(spool_dir: Path) -> None:
+    two_x = [("taskmanager", "0002_auto_20201001_1751")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(two_x)
+    old = executor.loader.project_state(two_x).apps
+    command = old.get_model("taskmanager", "AppCommand").objects.create(app_name="shop", name="import_orders")
+    task = old.get_model("taskmanager", "Task").objects.create(
+        name="nightly", command=command, status="started", spooler_id=str(spool_dir / "uwsgi_spoolfile_on_2x")
+    )
+    old.get_model("taskmanager", "Report").objects.create(
+        task=task, invocation_result="errors", log="imported\nERROR row 3", n_log_lines=2, n_log_errors=1
+    )
+    call_command("migrate", "taskmanager", verbosity=0)  # the upgrade: 2.x's reports have no end
+
+    [action] = recover_tasks()
+    assert action.what == "no run left open; task idle"
+    report = Report.objects.get(task_id=task.pk)
+    assert report.end_datetime is None
+    assert (report.invocation_result, report.log, report.n_log_lines) == (
+        "errors",
+        "imported\nERROR row 3",
+        2,
+    )
+    assert Task.objects.get(pk=task.pk).status == "idle"

@@ -174,8 +174,23 @@ def test_no_next_ride_for_a_task_stopped_or_launched_again_meanwhile(spool_dir: 
 def test_a_job_claims_the_task_only_while_its_file_is_the_tasks(spool_dir: Path) -> None:
     task = make_task()
     path = spooled(task, directory=str(spool_dir))
-    assert rides.claim(task.pk, os.path.basename(path))
-    assert not rides.claim(task.pk, "uwsgi_spoolfile_on_another")
+    other = spooled(make_task(), directory=str(spool_dir))
+    ride = task.cached_next_ride
+    assert ride is not None
+    assert not rides.claim(task.pk, os.path.basename(other), ride)
+    assert rides.claim(task.pk, os.path.basename(path), ride)
+
+
+def test_claiming_starts_the_task_so_a_file_is_claimed_once(spool_dir: Path) -> None:
+    task = make_task()
+    name = os.path.basename(spooled(task, directory=str(spool_dir)))
+    ride = task.cached_next_ride
+    assert ride is not None
+    assert rides.claim(task.pk, name, ride)
+    task.refresh_from_db()
+    assert task.status == Task.STATUS_STARTED
+    # Its spooler dies in the run; uWSGI hands the file to another spooler process.
+    assert not rides.claim(task.pk, name, ride)
 
 
 def test_a_job_whose_path_is_not_recorded_yet_records_it(
@@ -185,13 +200,28 @@ def test_a_job_whose_path_is_not_recorded_yet_records_it(
     path = spooled(task, directory=str(spool_dir))
     Task.objects.filter(pk=task.pk).update(spooler_id="")  # the launch has not recorded it yet
     monkeypatch.chdir(spool_dir)  # uWSGI runs jobs from the spool directory
-    assert rides.claim(task.pk, os.path.basename(path))
+    assert task.cached_next_ride is not None
+    assert rides.claim(task.pk, os.path.basename(path), task.cached_next_ride)
     task.refresh_from_db()
-    assert task.spooler_id == path
+    assert (task.spooler_id, task.status) == (path, Task.STATUS_STARTED)
+
+
+def test_a_file_of_another_ride_does_not_take_a_path_being_recorded(spool_dir: Path) -> None:
+    task = make_task()
+    old = spooled(task, directory=str(spool_dir))
+    old_ride = task.cached_next_ride
+    assert old_ride is not None
+    # A recovery spools the next ride: the old file's job comes while the new path is written.
+    next_ride = old_ride + datetime.timedelta(hours=1)
+    Task.objects.filter(pk=task.pk).update(
+        spooler_id="", status=Task.STATUS_SCHEDULED, cached_next_ride=next_ride
+    )
+    assert not rides.claim(task.pk, os.path.basename(old), old_ride)
 
 
 def test_a_stopped_task_is_not_claimed(spool_dir: Path) -> None:
     task = make_task()
     path = spooled(task, directory=str(spool_dir))
     Task.objects.filter(pk=task.pk).update(status=Task.STATUS_IDLE, spooler_id="")
-    assert not rides.claim(task.pk, os.path.basename(path))
+    assert task.cached_next_ride is not None
+    assert not rides.claim(task.pk, os.path.basename(path), task.cached_next_ride)

@@ -74,7 +74,14 @@ def _migrated_template(factory: pytest.TempPathFactory) -> Path:
         _use_database(path)
         call_command("migrate", database=ALIAS, verbosity=0, interactive=False)
         User.objects.db_manager(ALIAS).create_superuser("admin", "admin@example.com", ADMIN_PASSWORD)
-        for name in ("ends_ok", "ends_with_errors", "ends_with_warnings", "fails", "waits_for_file"):
+        for name in (
+            "ends_ok",
+            "ends_with_errors",
+            "ends_with_warnings",
+            "fails",
+            "waits_for_file",
+            "counts_its_runs",
+        ):
             AppCommand.objects.using(ALIAS).create(app_name="tests.sampleapp", name=name)
         connections[ALIAS].close()
         with contextlib.closing(sqlite3.connect(path)) as db:
@@ -144,6 +151,17 @@ class UwsgiServer:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
         self.process = None
+        # The workers die a moment after the master: until then they hold the port.
+        self.wait_for(self._port_is_free, timeout=10, what="the killed uWSGI's port to be free")
+
+    def _port_is_free(self) -> bool:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", self.port))
+            except OSError:
+                return False
+            return True
 
     def stop(self) -> None:
         if self.process is None:
@@ -183,7 +201,7 @@ class UwsgiServer:
 
 @contextlib.contextmanager
 def running_uwsgi(
-    tmp_path: Path, database: Path, handlers: dict[str, Any] | None = None
+    tmp_path: Path, database: Path, handlers: dict[str, Any] | None = None, *, spooler_processes: int = 1
 ) -> Iterator[UwsgiServer]:
     spool, media = tmp_path / "spool", tmp_path / "media"
     spool.mkdir()
@@ -205,7 +223,7 @@ def running_uwsgi(
         "--pythonpath", str(ROOT),
         "--processes", "2",
         "--spooler", str(spool),
-        "--spooler-processes", "1",
+        "--spooler-processes", str(spooler_processes),
         "--spooler-frequency", "1",
         "--spooler-import", "taskmanager.spooler",
     ]  # fmt: skip
