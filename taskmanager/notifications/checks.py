@@ -14,7 +14,6 @@ W003 a file in a handler's template folder that no level uses (a misspelt name).
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -192,6 +191,8 @@ def check_unused_files(renderer: Renderer, handlers: list[NotificationHandler]) 
         expected = [f"{level}.{part}" for part in sorted(parts) for level in [*Result, "default"]]
         for root in project_roots:
             for name in _unused(root, folder, parts, expected, sources):
+                import difflib  # only when there is a file to warn about: start-up never pays for it
+
                 close = difflib.get_close_matches(name, expected, n=1, cutoff=0.6)
                 messages.append(
                     checks.Warning(
