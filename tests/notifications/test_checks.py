@@ -271,11 +271,11 @@ def test_a_secret_in_a_constructors_error_is_hidden(settings):
                 "recipients": "a@b.example",
                 "from_email": ["a@b.example"],
             },
-            "MailTransport could not be built: AttributeError",
+            "'from_email' must be a string, not list",
         ),
         (
             {"transport": LOCMEM, "templates": "log", "parts": 5},
-            "LocmemTransport could not be built: TypeError",
+            "'parts' must be a list of part names, not int",
         ),
         ({"transport": LOCMEM, "templates": 3}, "'templates' must be a folder name as a string, not int: 3"),
         ({"transport": LOCMEM, "templates": Path("log")}, "'templates' must be a folder name as a string"),
