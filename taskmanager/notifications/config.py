@@ -11,15 +11,19 @@ from django.utils.module_loading import import_string
 
 from taskmanager.conf import settings
 from taskmanager.lazy import Lazy
+from taskmanager.models import Delivery
 from taskmanager.notifications.exceptions import NotificationConfigurationError
 from taskmanager.notifications.handlers import NotificationHandler
-from taskmanager.notifications.transport import Transport
+from taskmanager.notifications.isolation import describe, is_interrupt
+from taskmanager.notifications.transport import HANDLER_KEYS, Transport
 from taskmanager.results import Result, parse_result
+from taskmanager.text import redact, secret_values
 
 logger = logging.getLogger("taskmanager.notifications")
 
 SETTING = "UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS"
-RESERVED_KEYS = ("class", "transport", "templates", "level", "max_attempts", "deadline", "retry_delay")
+#: The keys the framework reads itself; every other key is an option of the transport.
+RESERVED_KEYS = HANDLER_KEYS
 
 
 @dataclass
@@ -57,21 +61,47 @@ class HandlerSpec:
                 check_id="taskmanager.E009",
             )
 
+    def check_option_names(self) -> None:
+        """Raise E005 for an option the transport does not take, before anything else: a
+        misspelt required option ("recipient") must not pass for one left empty on purpose."""
+        transport = self.effective_transport
+        if transport is None:
+            return
+        names = transport.option_names()
+        for key in self.options:
+            if key not in names:
+                raise transport.unknown_option(key).for_handler(self.name)
+
     def build(self) -> NotificationHandler:
         level = parse_level(self.level) if self.level is not None else None
+        kwargs: dict[str, Any] = {
+            "templates": self.templates,
+            "transport_class": self.transport_class,
+            "max_attempts": self.max_attempts,
+            "deadline": self.deadline,
+            "retry_delay": self.retry_delay,
+        }
+        if level is not None:
+            kwargs["level"] = level
         try:
-            kwargs: dict[str, Any] = {
-                "templates": self.templates,
-                "transport_class": self.transport_class,
-                "max_attempts": self.max_attempts,
-                "deadline": self.deadline,
-                "retry_delay": self.retry_delay,
-            }
-            if level is not None:
-                kwargs["level"] = level
             return self.handler_class(self.name, options=self.options, **kwargs)
         except NotificationConfigurationError as exc:
             raise exc if exc.handler else exc.for_handler(self.name) from None
+        except BaseException as exc:
+            if is_interrupt(exc):
+                raise
+            # The handler's own __init__ (its transport's is reported by build_transport).
+            raise NotificationConfigurationError(
+                redact(f"{self.handler_class.__name__} could not be built: {describe(exc)}", self.secrets()),
+                handler=self.name,
+                hint="Check the handler's settings, and its __init__.",
+            ) from None
+
+    def secrets(self) -> list[str]:
+        """The values of the options its transport declares secret, to hide them in errors."""
+        transport = self.effective_transport
+        keys = transport.secret_options if transport is not None else ()
+        return [value for key in keys for value in secret_values(self.options.get(key))]
 
 
 def parse_level(value: object) -> Result:
@@ -197,27 +227,74 @@ class Loaded:
     handlers: dict[str, NotificationHandler] = field(default_factory=dict)
     unconfigured: list[str] = field(default_factory=list)
     errors: dict[str, NotificationConfigurationError] = field(default_factory=dict)
+    #: The level of each broken handler whose name a delivery record can hold: emission
+    #: records a failed delivery for it on every report at or above that level.
+    broken_levels: dict[str, Result] = field(default_factory=dict)
+
+
+def name_max_length() -> int:
+    """The longest handler name a delivery record holds."""
+    handler_field = Delivery._meta.get_field("handler")
+    return int(getattr(handler_field, "max_length", None) or 100)
 
 
 def load_handlers() -> Loaded:
-    """Build every handler from settings; never raises for one bad entry."""
+    """Build every handler from settings; never raises for one bad entry, whatever its
+    classes' code raises (except Ctrl-C)."""
     loaded = Loaded()
     try:
         entries = handler_settings()
     except NotificationConfigurationError as exc:
         loaded.errors["*"] = exc
         return loaded
-    for name, entry in entries.items():
+    for key, entry in entries.items():
+        name = str(key)
         try:
-            spec = parse_spec(str(name), entry)
-            if spec.is_unconfigured():
-                loaded.unconfigured.append(spec.name)
-                continue
-            spec.check_dependencies()
-            loaded.handlers[spec.name] = spec.build()
+            handler = load_handler(name, entry)
         except NotificationConfigurationError as exc:
-            loaded.errors[str(name)] = exc
+            loaded.errors[name] = exc
+        except BaseException as exc:  # a transport's option_names, is_unconfigured...
+            if is_interrupt(exc):
+                raise
+            loaded.errors[name] = NotificationConfigurationError(
+                f"could not be loaded: {describe(exc)}", handler=name, hint="Check its settings and classes."
+            )
+        else:
+            if handler is None:
+                loaded.unconfigured.append(name)
+            else:
+                loaded.handlers[name] = handler
+        if name in loaded.errors and len(name) <= name_max_length():
+            loaded.broken_levels[name] = _level_of(entry)
     return loaded
+
+
+def load_handler(name: str, entry: object) -> NotificationHandler | None:
+    """The handler of one settings entry; None when it is left unconfigured on purpose
+    (its required options empty)."""
+    if len(name) > name_max_length():
+        raise NotificationConfigurationError(
+            f"its name is {len(name)} characters long; a delivery record holds at most {name_max_length()}",
+            handler=name,
+            hint="Give the handler a shorter name.",
+            check_id="taskmanager.E001",
+        )
+    spec = parse_spec(name, entry)
+    if spec.is_unconfigured():
+        spec.check_option_names()
+        return None
+    spec.check_dependencies()
+    return spec.build()
+
+
+def _level_of(entry: object) -> Result:
+    """A broken entry's level, when it says one; else the default, errors."""
+    if isinstance(entry, Mapping) and entry.get("level") is not None:
+        try:
+            return parse_level(entry["level"])
+        except NotificationConfigurationError:
+            pass
+    return Result.ERRORS
 
 
 def _load_and_log() -> Loaded:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from taskmanager.notifications.delivery_policy import RetryPolicy
 from taskmanager.notifications.exceptions import DeliveryError
 from taskmanager.notifications.handlers import NotificationHandler
+from taskmanager.notifications.isolation import describe, is_interrupt
 from taskmanager.notifications.message import Message
 
 logger = logging.getLogger("taskmanager.notifications")
@@ -39,7 +40,8 @@ def attempt_delivery(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> Attempted:
-    """Send ``message`` with ``handler``'s transport; never raises."""
+    """Send ``message`` with ``handler``'s transport; never raises (but for Ctrl-C in the
+    main thread: :func:`~taskmanager.notifications.isolation.is_interrupt`)."""
     policy = policy or handler.retry_policy
     started = clock()
     attempt = 0
@@ -50,8 +52,15 @@ def attempt_delivery(
         except DeliveryError as exc:
             error, permanent, retry_after = handler.redact(exc.message), exc.permanent, exc.retry_after
         except Exception as exc:  # a transport bug or an unwrapped library error: treat as transient
-            error = handler.redact(f"{type(exc).__name__}: {exc}")
+            error = handler.redact(describe(exc))
             permanent, retry_after = False, None
+        except BaseException as exc:
+            if is_interrupt(exc):
+                raise
+            # SystemExit, GeneratorExit, a KeyboardInterrupt of its own: the transport asked to
+            # stop, not to try again; the delivery fails (resendable) and nothing else does.
+            error = handler.redact(f"send raised {describe(exc)}")
+            return Attempted(sent=False, attempts=attempt, error=error, permanent=False)
         else:
             return Attempted(sent=True, attempts=attempt)
         if permanent or attempt >= policy.max_attempts:

@@ -6,6 +6,7 @@ import html
 import json
 import logging
 from dataclasses import replace
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
 from taskmanager.notifications.context import build_context
@@ -15,6 +16,7 @@ from taskmanager.notifications.exceptions import (
     NotificationTemplateError,
     TemplateNotFound,
 )
+from taskmanager.notifications.isolation import describe, is_interrupt
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.rendering import get_renderer
 from taskmanager.notifications.transport import Transport
@@ -64,28 +66,11 @@ class NotificationHandler:
                 key="transport",
                 hint="Give 'transport' (a Transport subclass's dotted path) or a 'class' that sets one.",
             )
-        folder = templates or type(self).templates
-        if not folder:
-            raise NotificationConfigurationError(
-                "no template folder",
-                handler=name,
-                key="templates",
-                hint="Give 'templates': the folder its templates are in, e.g. 'teams'.",
-            )
         self.transport_class = transport_class
-        self.templates = folder
+        folder = templates if templates is not None and templates != "" else type(self).templates
+        self.templates = check_template_folder(name, folder)
         self.options = dict(options or {})
-        try:
-            self.transport = transport_class(**self.options)
-        except NotificationConfigurationError as exc:
-            raise exc.for_handler(name) from None
-        except TypeError as exc:
-            # A required keyword-only option is missing.
-            raise NotificationConfigurationError(
-                f"{transport_class.__name__}: {exc}",
-                handler=name,
-                hint=f"{transport_class.__name__} takes: {', '.join(transport_class.option_names())}.",
-            ) from None
+        self.transport = build_transport(name, transport_class, self.options)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} level={self.level} templates={self.templates!r}>"
@@ -230,12 +215,71 @@ class NotificationHandler:
         self.transport.send(message)
 
 
+def check_template_folder(name: str, value: object) -> str:
+    """The folder a handler's templates are in, checked: a relative folder name (``"teams"``,
+    ``"acme/teams"``) looked up in the template folders, never a path of its own."""
+    hint = (
+        "'templates' names a folder inside the notification template folders "
+        "(UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS, an app's notification_templates/, the shipped "
+        "ones), e.g. 'teams'."
+    )
+    if value is None or value == "":
+        raise NotificationConfigurationError(
+            "no template folder",
+            handler=name,
+            key="templates",
+            hint="Give 'templates': the folder its templates are in, e.g. 'teams'.",
+        )
+    if not isinstance(value, str):
+        raise NotificationConfigurationError(
+            f"'templates' must be a folder name as a string, not {type(value).__name__}: {value!r}",
+            handler=name,
+            key="templates",
+            hint=hint,
+        )
+    path = PurePosixPath(value.replace("\\", "/"))
+    if path.is_absolute() or PureWindowsPath(value).is_absolute() or ".." in path.parts:
+        raise NotificationConfigurationError(
+            f"'templates' must be a folder name, not a path outside the template folders: {value!r}",
+            handler=name,
+            key="templates",
+            hint=f"{hint} To use {value!r}, add the folder holding it to "
+            "UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS and give its name here.",
+        )
+    return path.as_posix()
+
+
+def build_transport(name: str, transport_class: type[Transport], options: dict[str, Any]) -> Transport:
+    """``transport_class(**options)``; whatever its constructor raises is a configuration error
+    of handler ``name`` (check E006 unless it says otherwise), with the option values it
+    declares secret hidden."""
+    try:
+        return transport_class(**options)
+    except NotificationConfigurationError as exc:
+        raise exc.for_handler(name) from None
+    except BaseException as exc:
+        if is_interrupt(exc):
+            raise
+        secrets = [
+            value for key in transport_class.secret_options for value in secret_values(options.get(key))
+        ]
+        takes = ", ".join(transport_class.option_names()) or "no options"
+        # A TypeError is mostly a required keyword-only option left out; anything else, a
+        # value it cannot use ("from_email": ["a@b"], a port given as a word...).
+        raise NotificationConfigurationError(
+            redact(f"{transport_class.__name__} could not be built: {describe(exc)}", secrets),
+            handler=name,
+            hint=f"Check its options and their types: {transport_class.__name__} takes: {takes}.",
+        ) from None
+
+
 def _seconds_option(name: str, key: str, value: object, upper: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= upper:
         raise NotificationConfigurationError(
             f"{key!r} must be a number of seconds above 0 and at most {upper:g}, not {value!r}",
             handler=name,
             key=key,
+            hint=f"Give a number, e.g. {key!r}: 30.",
         )
     return float(value)
 
@@ -250,6 +294,7 @@ def _retry_policy(
                 f"'max_attempts' must be a whole number from 1 to 20, not {max_attempts!r}",
                 handler=name,
                 key="max_attempts",
+                hint="Give a number, e.g. 'max_attempts': 3.",
             )
         policy = replace(policy, max_attempts=max_attempts)
     if deadline is not None:

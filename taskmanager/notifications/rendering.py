@@ -12,6 +12,7 @@ override can extend one and replace a block.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -51,10 +52,24 @@ class SearchRoot:
     origin: str
 
 
+def template_dirs() -> list[str]:
+    """The folders of ``UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS``, in order.
+
+    One folder given alone (a string, a ``Path``) counts as a list of one, not as a list
+    of its characters, and an entry that is not a path is left out: the checks report
+    both (E010), rendering carries on.
+    """
+    value = settings.NOTIFICATION_TEMPLATE_DIRS
+    if isinstance(value, (str, os.PathLike)):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [str(os.fspath(item)) for item in value if isinstance(item, (str, os.PathLike))]
+
+
 def search_roots() -> list[SearchRoot]:
     roots = [
-        SearchRoot(Path(d), f"UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS ({d})")
-        for d in settings.NOTIFICATION_TEMPLATE_DIRS
+        SearchRoot(Path(d), f"UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS ({d})") for d in template_dirs()
     ]
     for app_config in apps.get_app_configs():
         folder = Path(app_config.path) / "notification_templates"
@@ -262,9 +277,14 @@ class Renderer:
                 origin=self.origin_of(exc.filename),
             ) from exc
         except jinja2.TemplateNotFound as exc:
+            # Where the extends, include or import that names it is.
+            filename, lineno = _template_frame(exc, template.filename)
             raise TemplateNotFound(
                 f"Template {exc.name!r} (used by {name!r}) not found",
                 template=name,
+                filename=filename,
+                lineno=lineno,
+                origin=self.origin_of(filename),
                 tried=self._tried_for(str(exc.name)),
             ) from exc
         except Exception as exc:

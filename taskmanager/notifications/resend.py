@@ -49,6 +49,7 @@ from taskmanager.notifications.delivery_policy import MAX_DEADLINE
 from taskmanager.notifications.emission import Outcome, record
 from taskmanager.notifications.exceptions import NotificationConfigurationError
 from taskmanager.notifications.handlers import NotificationHandler
+from taskmanager.notifications.isolation import describe, is_interrupt
 from taskmanager.notifications.message import Message
 
 #: How long past its handler's ``deadline`` a pending record may still be in progress before
@@ -207,8 +208,10 @@ def _attempt(delivery: Delivery, handler: NotificationHandler) -> Outcome:
             )
         else:
             message = handler.render(report)
-    except Exception as exc:  # a handler's own code failing must not leave the claim behind
-        error = handler.redact(f"rendering failed: {type(exc).__name__}: {exc}")
+    except BaseException as exc:  # a handler's own code failing must not leave the claim behind
+        if is_interrupt(exc):  # Ctrl-C stops the resend; the claim counts as abandoned later
+            raise
+        error = handler.redact(f"rendering failed: {describe(exc)}")
         return Outcome(handler.name, sent=False, error=error, delivery_id=delivery.pk)
     attempted = attempt_delivery(handler, message)
     return Outcome.of(handler.name, message, attempted, delivery_id=delivery.pk)

@@ -10,6 +10,10 @@ from typing import Any, ClassVar
 from taskmanager.notifications.exceptions import NotificationConfigurationError
 from taskmanager.notifications.message import Message
 
+#: The keys of a handler's settings entry that the framework reads itself; the others are
+#: its transport's options.
+HANDLER_KEYS = ("class", "transport", "templates", "level", "max_attempts", "deadline", "retry_delay")
+
 
 class Transport:
     """Delivers a rendered :class:`Message`; never touches templates.
@@ -44,12 +48,7 @@ class Transport:
 
     def __init__(self, **options: Any) -> None:
         for key in options:
-            raise NotificationConfigurationError(
-                f"unknown option {key!r} for {type(self).__name__}",
-                key=key,
-                hint=f"{type(self).__name__} takes: {', '.join(self.option_names()) or 'no options'}.",
-                check_id="taskmanager.E005",
-            )
+            raise self.unknown_option(key)
 
     def send(self, message: Message) -> None:
         """Deliver ``message``; raise DeliveryError when it cannot be delivered.
@@ -69,6 +68,22 @@ class Transport:
         back to the shipped template, then to a minimal message, as for any template error.
         """
         return text
+
+    @classmethod
+    def unknown_option(cls, key: str) -> NotificationConfigurationError:
+        """The error (check E005) for an option this transport does not take, with the
+        option (or handler key) it most resembles: a misspelt option must never pass."""
+        import difflib  # on the error's path only: start-up never pays for it
+
+        names = cls.option_names()
+        close = difflib.get_close_matches(key, [*names, *HANDLER_KEYS], n=1, cutoff=0.6)
+        takes = f"{cls.__name__} takes: {', '.join(names) or 'no options'}."
+        return NotificationConfigurationError(
+            f"unknown option {key!r} for {cls.__name__}",
+            key=key,
+            hint=f"Did you mean {close[0]!r}? {takes}" if close else takes,
+            check_id="taskmanager.E005",
+        )
 
     @classmethod
     def option_names(cls) -> list[str]:

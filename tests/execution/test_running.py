@@ -40,7 +40,9 @@ class BrokenHandler(NotificationHandler):
 
 
 @pytest.fixture
-def recording(settings: Any) -> Iterator[list[tuple[str, bool]]]:
+def recording(settings: Any, transactional_db: Any) -> Iterator[list[tuple[str, bool]]]:
+    # transactional_db: a transport sends from a delivery thread, whose own database
+    # connection sees only what is committed.
     settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
         "recorder": {"transport": f"{__name__}.RecordingTransport", "templates": "log", "level": "ok"}
     }
@@ -86,8 +88,12 @@ def test_a_notification_that_raises_changes_nothing_and_is_logged(
         report = run_and_notify(make_task("ends_ok"))
     assert Report.objects.get(pk=report.pk).invocation_result == "ok"
     [record] = notification_errors(caplog)
-    assert record.getMessage() == f"Notifications for report {report.pk} of task 'ends_ok' failed"
-    assert record.exc_info is not None
+    # Kept to the handler (issue 13): logged by its name and recorded on its delivery.
+    assert (
+        record.getMessage()
+        == "Notification handler 'broken': context failed: RuntimeError: the handler is broken"
+    )
+    assert report.deliveries.get().last_error.startswith("context failed: RuntimeError")
     assert "the handler is broken" not in report.log
 
 

@@ -124,3 +124,27 @@ def test_the_backoff_is_capped():
 def test_bad_retry_options_are_configuration_errors(key, value):
     with pytest.raises(NotificationConfigurationError, match=key):
         handler([], **{key: value})
+
+
+@pytest.mark.parametrize("raised", [SystemExit(3), GeneratorExit()])
+def test_a_base_exception_from_send_fails_the_delivery_without_a_retry_and_goes_no_further(raised):
+    h = handler([raised, None])
+    attempted, clock = deliver(h)
+    assert (attempted.sent, attempted.attempts, attempted.permanent) == (False, 1, False)
+    assert attempted.error.startswith(f"send raised {type(raised).__name__}")
+    assert clock.sleeps == []
+
+
+def test_a_keyboard_interrupt_in_a_delivery_thread_is_the_transports_own():
+    import threading
+
+    results = []
+    thread = threading.Thread(target=lambda: results.append(deliver(handler([KeyboardInterrupt()]))[0]))
+    thread.start()
+    thread.join()
+    assert [(a.sent, a.error) for a in results] == [(False, "send raised KeyboardInterrupt")]
+
+
+def test_ctrl_c_in_the_main_thread_is_let_through():
+    with pytest.raises(KeyboardInterrupt):
+        deliver(handler([KeyboardInterrupt()]))

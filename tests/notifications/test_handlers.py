@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from taskmanager.notifications.channels.locmem import LocmemTransport
 from taskmanager.notifications.channels.webhook.transport import WebhookTransport
-from taskmanager.notifications.handlers import NotificationHandler
+from taskmanager.notifications.exceptions import NotificationConfigurationError
+from taskmanager.notifications.handlers import NotificationHandler, build_transport, check_template_folder
 from taskmanager.results import Result
 
 
@@ -73,3 +75,38 @@ def test_short_pieces_of_a_secret_url_are_words_left_in_report_content() -> None
     # Stored parts and previews are redacted with these secrets: "/hook" in a log line stays.
     assert handler.redact("POST /hooks/deploy answered 200") == "POST /hooks/deploy answered 200"
     assert handler.redact("posted to https://example.com/hook") == "posted to [secret]"
+
+
+@pytest.mark.parametrize(
+    ("value", "folder"), [("teams", "teams"), ("acme/teams/", "acme/teams"), ("acme\\teams", "acme/teams")]
+)
+def test_a_template_folder_is_a_relative_folder_name(value: str, folder: str) -> None:
+    assert check_template_folder("teams", value) == folder
+
+
+@pytest.mark.parametrize("value", [3, Path("teams"), ["teams"], "/srv/teams", "../teams", "C:\\teams"])
+def test_anything_else_is_a_configuration_error_naming_the_handler(value: object) -> None:
+    with pytest.raises(NotificationConfigurationError) as caught:
+        NotificationHandler("teams", transport_class=LocmemTransport, templates=value)  # type: ignore[arg-type]
+    assert (caught.value.handler, caught.value.key, caught.value.check_id) == (
+        "teams",
+        "templates",
+        "taskmanager.E006",
+    )
+    assert "UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS" in caught.value.hint
+
+
+class Refusing(LocmemTransport):
+    secret_options = ("parts",)
+
+    def __init__(self, **options: Any) -> None:
+        raise OSError(f"cannot open {options}")
+
+
+def test_whatever_a_transports_constructor_raises_is_a_configuration_error_with_secrets_hidden() -> None:
+    with pytest.raises(NotificationConfigurationError) as caught:
+        build_transport("teams", Refusing, {"parts": "hunter2"})
+    assert str(caught.value) == (
+        "Notification handler 'teams': Refusing could not be built: "
+        "OSError: cannot open {'parts': '[secret]'}"
+    )

@@ -182,3 +182,26 @@ def test_templates_are_compiled_once(settings_folder):
     renderer = get_renderer()
     first = renderer.compile("x/default.txt")
     assert renderer.compile("x/default.txt") is first
+
+
+@pytest.mark.parametrize("as_given", [str, Path])
+def test_one_template_folder_given_alone_is_searched_as_a_folder_not_as_its_characters(
+    settings, tmp_path, as_given
+):
+    write(tmp_path, "log/default.txt", "ours")
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = as_given(tmp_path)
+    assert rendering.search_roots()[0].path == Path(tmp_path)
+    assert get_renderer().render("log/default.txt", CONTEXT) == "ours"
+
+
+def test_template_folder_entries_that_are_not_paths_are_left_out(settings, tmp_path):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = [5, str(tmp_path), None]
+    assert rendering.template_dirs() == [str(tmp_path)]
+
+
+def test_a_missing_extended_template_names_the_file_and_line_that_extends_it(settings, tmp_path):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = [str(tmp_path)]
+    template = write(tmp_path, "slack/default.json", '\n{% extends "shipped/slack/defualt.json" %}')
+    with pytest.raises(TemplateNotFound) as caught:
+        get_renderer().render("slack/default.json", CONTEXT)
+    assert (caught.value.filename, caught.value.lineno) == (str(template), 2)

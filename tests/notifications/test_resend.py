@@ -231,6 +231,22 @@ def test_a_record_whose_rendering_breaks_after_its_claim_is_recorded_failed(flak
     )
 
 
+def test_a_record_whose_rendering_raises_system_exit_is_recorded_failed_and_the_resend_goes_on(
+    flaky, make_report, monkeypatch
+):
+    failures.append(DeliveryError("500"))
+    make_report("errors").emit_notifications()
+    Delivery.objects.update(parts={})
+
+    def exits(report):
+        raise SystemExit(3)
+
+    monkeypatch.setattr(get_handler("chat"), "render", exits)
+    resend(resendable())
+    chat = Delivery.objects.get(handler="chat")
+    assert (chat.status, chat.last_error) == ("failed", "rendering failed: SystemExit: 3")
+
+
 def test_records_older_than_the_retention_are_pruned(settings, flaky, make_report):
     make_report("errors").emit_notifications()
     old = Delivery.objects.filter(handler="log")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from taskmanager.notifications.channels.locmem import LocmemTransport
-from taskmanager.notifications.exceptions import NotificationTemplateError
+from taskmanager.notifications.exceptions import NotificationConfigurationError, NotificationTemplateError
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.transport import Transport, retry_after_seconds
@@ -115,3 +115,18 @@ def test_a_retry_after_date_already_past_means_now():
 @pytest.mark.parametrize("value", [None, "", "soon", "-5", "nan", "inf", "Blursday, 99 Foo 20x6"])
 def test_a_retry_after_that_says_nothing_usable_is_none(value):
     assert retry_after_seconds(value, now=NOW) is None
+
+
+def test_an_unknown_option_names_the_option_it_resembles():
+    with pytest.raises(NotificationConfigurationError) as caught:
+        LocmemTransport(part=["txt"])
+    assert caught.value.check_id == "taskmanager.E005"
+    assert caught.value.hint == "Did you mean 'parts'? LocmemTransport takes: parts."
+
+
+def test_an_unknown_option_resembling_a_handler_key_names_that_key():
+    assert LocmemTransport.unknown_option("templete").hint.startswith("Did you mean 'templates'?")
+
+
+def test_an_unknown_option_resembling_nothing_lists_the_options():
+    assert LocmemTransport.unknown_option("colour").hint == "LocmemTransport takes: parts."

@@ -40,7 +40,9 @@ class RecordingTransport(Transport):
 
 
 @pytest.fixture
-def recording(settings: Any) -> Iterator[list[tuple[str, bool]]]:
+def recording(settings: Any, transactional_db: Any) -> Iterator[list[tuple[str, bool]]]:
+    # transactional_db: a transport sends from a delivery thread, whose own database
+    # connection sees only what is committed.
     settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
         "recorder": {"transport": f"{__name__}.RecordingTransport", "templates": "log", "level": "ok"}
     }

@@ -1,0 +1,115 @@
+"""Delivery records: what happened to one handler's delivery of one report, and storing it.
+
+A record is written *before* its delivery is attempted (pending) and updated after it, so
+that a crash leaves a pending record for ``resend_notifications``; old records are pruned.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import connections, transaction
+from django.utils import timezone
+
+from taskmanager.conf import settings
+from taskmanager.models import Delivery
+from taskmanager.notifications.delivery import Attempted
+from taskmanager.notifications.handlers import NotificationHandler
+from taskmanager.notifications.message import Message
+from taskmanager.results import Result
+
+if TYPE_CHECKING:
+    from taskmanager.models import Report
+
+logger = logging.getLogger("taskmanager.notifications")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one handler's delivery of one report."""
+
+    handler: str
+    sent: bool
+    message: Message | None = None
+    error: str = ""
+    permanent: bool = False
+    attempts: int = 0
+    delivery_id: int | None = None
+
+    @classmethod
+    def of(
+        cls, handler: str, message: Message, attempted: Attempted, delivery_id: int | None = None
+    ) -> Outcome:
+        """The outcome of delivering ``message``, as :func:`attempt_delivery` reported it."""
+        return cls(
+            handler,
+            sent=attempted.sent,
+            message=message,
+            error=attempted.error,
+            permanent=attempted.permanent,
+            attempts=attempted.attempts,
+            delivery_id=delivery_id,
+        )
+
+
+def record(delivery: Delivery, outcome: Outcome, handler: NotificationHandler | None = None) -> None:
+    """Store an outcome on its delivery record (secrets left out; ``handler`` hides them
+    from the parts, and is None only for an outcome without a message)."""
+    delivery.attempts += outcome.attempts
+    if outcome.message is not None and handler is not None:
+        delivery.parts = {part: handler.redact(text) for part, text in outcome.message.parts.items()}
+        delivery.level = outcome.message.level
+    problems = "; ".join(outcome.message.problems) if outcome.message else ""
+    if outcome.sent:
+        delivery.status = Delivery.STATUS_SENT
+        delivery.sent_at = timezone.now()
+        delivery.permanent = False
+        delivery.last_error = f"sent with a fallback template: {problems}" if problems else ""
+    else:
+        delivery.status = Delivery.STATUS_FAILED
+        delivery.permanent = outcome.permanent
+        delivery.last_error = outcome.error
+    delivery.save()
+
+
+def create_deliveries(report: Report, handlers: list[str], level: Result) -> dict[str, Delivery]:
+    """A pending record per handler name, written in one statement where the database
+    returns the new ids (SQLite, PostgreSQL, MariaDB), else in one transaction."""
+    records = [Delivery(report=report, handler=name, level=level) for name in handlers]
+    if connections[Delivery.objects.db].features.can_return_rows_from_bulk_insert:
+        Delivery.objects.bulk_create(records)
+    else:
+        with transaction.atomic():
+            for delivery in records:
+                delivery.save(force_insert=True)
+    return {delivery.handler: delivery for delivery in records}
+
+
+_last_prune = 0.0
+PRUNE_EVERY = 3600.0
+
+
+def prune_deliveries(now: Any = None) -> int:
+    """Delete delivery records older than UWSGI_TASKMANAGER_DELIVERY_RETENTION_DAYS."""
+    days = settings.DELIVERY_RETENTION_DAYS
+    if days is None:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted, _ = Delivery.objects.filter(created__lt=cutoff).delete()
+    return deleted
+
+
+def prune_deliveries_now_and_then() -> None:
+    """Prune at most once an hour per process, so emission stays cheap."""
+    global _last_prune
+    if time.monotonic() - _last_prune < PRUNE_EVERY:
+        return
+    _last_prune = time.monotonic()
+    try:
+        prune_deliveries()
+    except Exception:  # pruning must never cost a notification
+        logger.exception("Pruning old delivery records failed")
