@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import quote
 
 from taskmanager.text import cut, part_kind
@@ -16,15 +17,23 @@ from taskmanager.text import cut, part_kind
 BLOCK_KIT_BUILDER = "https://app.slack.com/block-kit-builder/#"
 
 
-def block_kit_builder_url(payload: str) -> str | None:
-    """A link that opens ``payload``'s blocks in Slack's Block Kit Builder (None if it has none)."""
+def payload_blocks(payload: str) -> list[Any] | None:
+    """The ``blocks`` of a rendered JSON part, or None when it is not JSON or has none."""
     try:
         data = json.loads(payload)
     except ValueError:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("blocks"), list):
         return None
-    document = json.dumps({"blocks": data["blocks"]}, ensure_ascii=False, separators=(",", ":"))
+    return data["blocks"]
+
+
+def block_kit_builder_url(payload: str) -> str | None:
+    """A link that opens ``payload``'s blocks in Slack's Block Kit Builder (None if it has none)."""
+    blocks = payload_blocks(payload)
+    if blocks is None:
+        return None
+    document = json.dumps({"blocks": blocks}, ensure_ascii=False, separators=(",", ":"))
     return BLOCK_KIT_BUILDER + quote(document, safe="")
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from taskmanager.notifications.channels.slack.text import unescape_mrkdwn
+from taskmanager.notifications.preview.parts import payload_blocks
 
 #: Emoji drawn as symbols that every font has, coloured like Slack's (the rest stay ``:name:``).
 EMOJI = {
@@ -117,14 +118,11 @@ def _text_object(obj: Any) -> list[Chunk]:
 
 def slack_blocks(payload: str) -> list[dict[str, Any]] | None:
     """A picture of a Block Kit payload's blocks (None when the part has no blocks)."""
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("blocks"), list):
+    raw_blocks = payload_blocks(payload)
+    if raw_blocks is None:
         return None
     blocks: list[dict[str, Any]] = []
-    for block in data["blocks"]:
+    for block in raw_blocks:
         kind = block.get("type") if isinstance(block, dict) else None
         if kind == "header":
             blocks.append({"type": "header", "text": str((block.get("text") or {}).get("text", ""))})
