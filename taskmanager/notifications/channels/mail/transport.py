@@ -10,7 +10,7 @@ from email.utils import parseaddr
 from typing import Any, ClassVar
 
 from django.conf import settings as django_settings
-from django.core.mail import BadHeaderError, EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives
 
 from taskmanager.notifications.channels.mail.mailers import (
     DEFAULT_MAILER,
@@ -210,9 +210,10 @@ class MailTransport(Transport):
         secrets = mailer_secrets(mailer, self.using)
         try:
             mailer.send_messages([email])
-        except BadHeaderError as exc:
-            # Django refuses a header with a line break; only a part not finished by
-            # finish_part (a message built by hand) can hold one, and no retry mends it.
+        except ValueError as exc:
+            # Django refuses a header with a line break (BadHeaderError, a ValueError, before
+            # 6.0; ValueError itself since); only a part not finished by finish_part (a message
+            # built by hand) can hold one, and no retry mends it.
             raise DeliveryError(f"the message cannot be sent: {exc}", permanent=True) from None
         except smtplib.SMTPRecipientsRefused as exc:
             refusals = [
