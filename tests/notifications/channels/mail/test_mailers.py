@@ -73,7 +73,7 @@ def failing_task(db) -> Task:
 
 @on_61
 def test_a_failing_tasks_mail_arrives_through_the_named_mailer_with_no_deprecation_warning(
-    settings, smtp_server, failing_task
+    settings, smtp_server, failing_task, media_root
 ):
     settings.MAILERS = {"default": {"BACKEND": LOCMEM}, "alerts": smtp_mailer(smtp_server)}
     handlers(settings, level="failed", using="alerts")
