@@ -182,6 +182,15 @@ def test_check_reports_a_named_mailer_before_django_61(settings):
     assert "EMAIL_BACKEND" in str(problem.hint)
 
 
+def test_check_reports_a_using_that_is_not_a_string(settings):
+    handlers(settings, using=["alerts"])
+
+    [problem] = taskmanager_checks()
+
+    assert problem.id == "taskmanager.E006"
+    assert "'using' must be a string, not list" in problem.msg
+
+
 @pytest.mark.parametrize("using", ["default", ""])
 def test_check_accepts_the_default_mailer_on_every_django(settings, using):
     if django.VERSION >= (6, 1):
