@@ -3,7 +3,8 @@
 # demo/ with four sample tasks, one per report result, run once each. Needs no
 # secrets and no network beyond the first install. Safe to run again.
 #
-# TASKMANAGER_VENV=/path/to/venv skips the bootstrap and uses that environment.
+# TASKMANAGER_VENV=/path/to/venv skips the bootstrap and uses that environment;
+# TASKMANAGER_DEMO_DATA=DIR keeps the database and the logs there instead of in demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,7 @@ else
 fi
 manage() { "$PY" demo/manage.py "$@"; }
 
-echo "==> database (demo/db.sqlite3)"
+echo "==> database (${TASKMANAGER_DEMO_DATA:-demo}/db.sqlite3)"
 manage migrate --noinput -v 0
 echo "==> commands"
 manage collectcommands --excludecore

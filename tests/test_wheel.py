@@ -3,6 +3,8 @@
 The second test is the packaging check: the wheel is installed into a new venv
 (not this checkout) and a throwaway project with four sample commands is
 migrated, its commands collected and one task per result run with ``runtask``.
+The third installs it beside Django 6.1 in a fresh Python 3.12 venv: pip keeps
+that Django.
 """
 
 import importlib.util
@@ -16,6 +18,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from scripts.pythons import find_python
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -289,3 +293,24 @@ def test_the_wheel_installed_in_a_fresh_venv_runs_tasks_and_classifies_them(
             assert (got_errors, got_warnings) == (errors, warnings), (name, reports[name])
         assert has_logfile, (name, reports[name])
         assert has_ended, (name, reports[name])
+
+
+def test_the_wheel_installs_beside_django_61_without_touching_it(wheel: Path, tmp_path: Path) -> None:
+    # A project started today: pip install django gives 6.1, which needs Python 3.12 or later.
+    python = find_python("3.12") or (sys.executable if sys.version_info >= (3, 12) else None)
+    if python is None:
+        pytest.skip("no Python 3.12 or later here, which Django 6.1 needs")
+    venv = tmp_path / "venv"
+    must(run([python, "-m", "venv", str(venv)], cwd=tmp_path))
+    venv_python = str(venv / "bin" / "python")
+    pip = [venv_python, "-m", "pip", "--disable-pip-version-check"]
+    must(run([*pip, "install", "-q", "Django==6.1.*"], cwd=tmp_path))
+    django_version = [venv_python, "-c", "import django; print(django.get_version())"]
+    before = must(run(django_version, cwd=tmp_path)).strip()
+
+    installed = must(run([*pip, "install", str(wheel)], cwd=tmp_path))
+
+    assert "uninstalling django" not in installed.lower(), installed
+    assert "requirement already satisfied: django<6.2,>=5.2" in installed.lower(), installed
+    assert must(run(django_version, cwd=tmp_path)).strip() == before
+    assert before.startswith("6.1."), before

@@ -3,7 +3,12 @@
 import os
 from pathlib import Path
 
+import django
+
 DEMO_DIR = Path(__file__).resolve().parent.parent
+# The database and the reports' log files. TASKMANAGER_DEMO_DATA puts them elsewhere: the test
+# of the demo does, so that it never writes into the demo's own database.
+DATA_DIR = Path(os.environ.get("TASKMANAGER_DEMO_DATA") or DEMO_DIR)
 
 SECRET_KEY = "demo-only-not-secret"
 DEBUG = True
@@ -44,7 +49,7 @@ TEMPLATES = [
         },
     }
 ]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DEMO_DIR / "db.sqlite3"}}
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "db.sqlite3"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -56,11 +61,21 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DEMO_DIR / "out" / "static"
 # Reports' log files go to media/taskmanager/logs/.
 MEDIA_URL = "/media/"
-MEDIA_ROOT = DEMO_DIR / "media"
+MEDIA_ROOT = DATA_DIR / "media"
 
-# Mail is written to files in demo/out/mail/, never sent.
-EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-EMAIL_FILE_PATH = DEMO_DIR / "out" / "mail"
+# Mail is written to files in demo/out/mail/, never sent: through the default mailer of
+# MAILERS on Django 6.1 and later, through the EMAIL_* settings before.
+MAIL_DIR = DEMO_DIR / "out" / "mail"
+if django.VERSION >= (6, 1):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": MAIL_DIR},
+        }
+    }
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = MAIL_DIR
 DEFAULT_FROM_EMAIL = "taskmanager-demo@example.com"
 
 # --- taskmanager -------------------------------------------------------------

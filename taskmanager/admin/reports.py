@@ -56,8 +56,11 @@ class ReportAdmin(ReportPreviewMixin, RecordAdminMixin, TaskmanagerAdminMixin):
 
     # Read-only, deleting included: no Delete button, bulk action or page. The permission itself
     # stays, as Django asks it of whoever deletes a task, which deletes the task's reports.
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
+    def get_actions(self, request: HttpRequest, action_location: Any = None) -> dict[str, Any]:
+        # Django 6.1 asks for the actions of a place (the list or the change form) and deprecates
+        # an override without action_location; releases before it have one place and no argument.
+        where = {} if action_location is None else {"action_location": action_location}
+        actions = super().get_actions(request, **where)
         actions.pop("delete_selected", None)
         return actions
 

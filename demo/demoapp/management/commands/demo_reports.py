@@ -17,6 +17,10 @@ def duration(report: Report) -> str:
 def mail_folder() -> str:
     from django.conf import settings as django_settings
 
+    # Django 6.1's MAILERS, else the EMAIL_* settings of the releases before it.
+    mailers = getattr(django_settings, "MAILERS", None)
+    if mailers is not None:
+        return str(mailers["default"]["OPTIONS"]["file_path"])
     return str(getattr(django_settings, "EMAIL_FILE_PATH", "the configured email backend"))
 
 

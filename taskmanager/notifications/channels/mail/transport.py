@@ -10,12 +10,19 @@ from email.utils import parseaddr
 from typing import Any, ClassVar
 
 from django.conf import settings as django_settings
-from django.core.mail import BadHeaderError, EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives
 
+from taskmanager.notifications.channels.mail.mailers import (
+    DEFAULT_MAILER,
+    chainable,
+    check_mailer,
+    mailer_secrets,
+    open_mailer,
+)
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.transport import Transport, text_option
-from taskmanager.text import cut
+from taskmanager.text import cut, redact
 
 #: Subjects longer than this are cut, with an ellipsis: mail clients show about 80
 #: characters, and a 250-character task name should not make a 300-character header.
@@ -129,8 +136,9 @@ class MailTransport(Transport):
 
     Options: ``recipients`` (a list or a comma-separated string), ``from_email``
     (default ``DEFAULT_FROM_EMAIL``), ``reply_to`` and ``cc`` (same forms as
-    ``recipients``). Delivery goes through Django's configured email backend and its
-    ``EMAIL_*`` settings; failures are never silenced.
+    ``recipients``), ``using`` (a ``MAILERS`` alias, Django 6.1+; default: the default
+    mailer). Delivery goes through that mailer, or before Django 6.1 through
+    ``EMAIL_BACKEND`` and the ``EMAIL_*`` settings; failures are never silenced.
     """
 
     template_parts = ("subject.txt", "txt", "html")
@@ -144,6 +152,7 @@ class MailTransport(Transport):
         from_email: str | None = None,
         reply_to: str | list[str] | tuple[str, ...] | None = None,
         cc: str | list[str] | tuple[str, ...] | None = None,
+        using: str | None = None,
         **options: Any,
     ) -> None:
         super().__init__(**options)
@@ -160,6 +169,8 @@ class MailTransport(Transport):
         self.from_email = check_address(sender, key="from_email") if sender else None
         self.reply_to = parse_addresses(reply_to, key="reply_to")
         self.cc = parse_addresses(cc, key="cc")
+        self.using = text_option("using", using, hint="Give the alias of a MAILERS entry.") or DEFAULT_MAILER
+        check_mailer(self.using)
 
     @classmethod
     def check_dependencies(cls) -> str | None:
@@ -195,44 +206,50 @@ class MailTransport(Transport):
 
     def send(self, message: Message) -> None:
         email = self.build(message)
+        mailer = open_mailer(self.using)
+        secrets = mailer_secrets(mailer, self.using)
         try:
-            email.send(fail_silently=False)
-        except BadHeaderError as exc:
-            # Django refuses a header with a line break; only a part not finished by
-            # finish_part (a message built by hand) can hold one, and no retry mends it.
+            mailer.send_messages([email])
+        except ValueError as exc:
+            # Django refuses a header with a line break (BadHeaderError, a ValueError, before
+            # 6.0; ValueError itself since); only a part not finished by finish_part (a message
+            # built by hand) can hold one, and no retry mends it.
             raise DeliveryError(f"the message cannot be sent: {exc}", permanent=True) from None
         except smtplib.SMTPRecipientsRefused as exc:
             refusals = [
-                f"{code} {_text(reply)} for {address}" for address, (code, reply) in exc.recipients.items()
+                f"{code} {_text(reply, secrets)} for {address}"
+                for address, (code, reply) in exc.recipients.items()
             ]
             permanent = all(code >= 500 for code, _reply in exc.recipients.values())
             raise DeliveryError(
                 "SMTP server refused the recipients: " + "; ".join(refusals), permanent=permanent
-            ) from exc
+            ) from chainable(exc, secrets)
         except smtplib.SMTPResponseException as exc:
             # SMTPSenderRefused, SMTPDataError, SMTPAuthenticationError, SMTPConnectError...
             code = exc.smtp_code
             raise DeliveryError(
-                f"SMTP error: {code} {_text(exc.smtp_error)} ({type(exc).__name__})",
+                f"SMTP error: {code} {_text(exc.smtp_error, secrets)} ({type(exc).__name__})",
                 permanent=500 <= code < 600,
-            ) from exc
+            ) from chainable(exc, secrets)
         except smtplib.SMTPNotSupportedError as exc:
             # e.g. AUTH or STARTTLS configured but not offered: fixing settings is the cure.
-            raise DeliveryError(f"SMTP error: {_scrub(str(exc))}", permanent=True) from exc
+            raise DeliveryError(f"SMTP error: {redact(str(exc), secrets)}", permanent=True) from chainable(
+                exc, secrets
+            )
         except (smtplib.SMTPException, OSError) as exc:
             # Disconnections, refused connections, timeouts, DNS: worth trying again.
             kind = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
             raise DeliveryError(
-                f"could not reach the SMTP server ({kind}): {_scrub(str(exc))}", permanent=False
-            ) from exc
+                f"could not reach the SMTP server ({kind}): {redact(str(exc), secrets)}", permanent=False
+            ) from chainable(exc, secrets)
+        except Exception as exc:
+            # Another backend's own error (a provider's API): told as it is, its secrets hidden.
+            raise DeliveryError(
+                f"{type(exc).__name__}: {redact(str(exc), secrets)}", permanent=False
+            ) from chainable(exc, secrets)
 
 
-def _text(reply: bytes | str) -> str:
+def _text(reply: bytes | str, secrets: list[str]) -> str:
+    """A server's reply on one line, the mailer's secrets hidden whatever the server echoes."""
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-    return _scrub(" ".join(text.split()))
-
-
-def _scrub(text: str) -> str:
-    """Never let the SMTP password reach a log line, whatever a server echoes back."""
-    password = getattr(django_settings, "EMAIL_HOST_PASSWORD", "")
-    return text.replace(password, "********") if password else text
+    return redact(" ".join(text.split()), secrets)

@@ -289,7 +289,8 @@ def test_a_subject_built_by_hand_with_a_line_break_is_refused_permanently_and_no
     with pytest.raises(DeliveryError) as caught:
         MailTransport(recipients="ops@example.com").send(message("nightly\r\nBcc: evil@example.com"))
     assert caught.value.permanent is True
-    assert "newlines" in str(caught.value)
+    # Django's words for it: "can't contain newlines" before 6.0, "linefeed or carriage return" since.
+    assert "the message cannot be sent: Header values" in str(caught.value)
     assert smtp_settings.messages == []
 
 
