@@ -139,7 +139,9 @@ class LogSink:
     def flush(self) -> None:
         with self.lock:
             self._drain()
-            if self._fh is not None:
+            # Closed already: a sink dropped without close() is collected with its file, and
+            # the streams that wrote to it may be finalised (and flush) after the file was.
+            if self._fh is not None and not self._fh.closed:
                 try:
                     self._fh.flush()
                 except OSError as exc:
