@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -89,7 +88,8 @@ def measure(label: str, repeat: int) -> dict[str, tuple[float, int]]:
     client.force_login(user)
     task = Task.objects.order_by("pk").first()
     report = Report.objects.order_by("-pk").first()
-    assert task is not None and report is not None
+    assert task is not None
+    assert report is not None
     pages = {
         "task list": reverse("admin:taskmanager_task_changelist"),
         "report list": reverse("admin:taskmanager_report_changelist"),
@@ -102,7 +102,7 @@ def measure(label: str, repeat: int) -> dict[str, tuple[float, int]]:
         assert response.status_code == 200, (name, response.status_code)
         queries: list[str] = []
 
-        def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        def count(execute, sql, params, many, context, queries=queries):  # type: ignore[no-untyped-def]
             queries.append(sql)
             return execute(sql, params, many, context)
 
