@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import sys
 import tempfile
 from pathlib import Path
@@ -102,14 +103,14 @@ def measure(label: str, repeat: int) -> dict[str, tuple[float, int]]:
         assert response.status_code == 200, (name, response.status_code)
         queries: list[str] = []
 
-        def count(execute, sql, params, many, context, queries=queries):  # type: ignore[no-untyped-def]
+        def count(execute, sql, params, many, context, queries=queries):
             queries.append(sql)
             return execute(sql, params, many, context)
 
         # An execute wrapper rather than the debug query log, which the request's end can reset.
         with connection.execute_wrapper(count):
             client.get(url)
-        times = [timed(lambda url=url: client.get(url)) for _ in range(repeat)]
+        times = [timed(functools.partial(client.get, url)) for _ in range(repeat)]
         figures[name] = (median(times), len(queries))
     return figures
 

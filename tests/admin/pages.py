@@ -82,7 +82,7 @@ def queries_of(client, url: str) -> list[str]:
     """The SQL a GET of ``url`` runs (an execute wrapper: Django's query log is reset by requests)."""
     queries: list[str] = []
 
-    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def record(execute, sql, params, many, context):
         queries.append(sql)
         return execute(sql, params, many, context)
 
@@ -94,7 +94,7 @@ def queries_of(client, url: str) -> list[str]:
 _opened: list[str] | None = None
 
 
-def _audit(event: str, args: tuple) -> None:  # type: ignore[type-arg]
+def _audit(event: str, args: tuple) -> None:
     if event == "open" and _opened is not None and isinstance(args[0], str):
         _opened.append(args[0])
 

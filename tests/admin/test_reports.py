@@ -146,7 +146,7 @@ def test_the_report_list_filters_by_date_range(admin_client: Client, task: Task,
     assert "Past 7 days" in html
     assert "This year" in html
 
-    def between(start: str, end: str):  # type: ignore[no-untyped-def]
+    def between(start: str, end: str):
         return admin_client.get(url, {"invocation_datetime__gte": start, "invocation_datetime__lt": end})
 
     assert "nightly import" in result_list(between("2026-02-01 00:00:00+00:00", "2026-04-01 00:00:00+00:00"))
