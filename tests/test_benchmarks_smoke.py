@@ -54,3 +54,28 @@ def test_the_big_logs_benchmark_runs_and_meets_its_memory_targets():
     assert lines[0].split()[:2] == ["log", "step"]
     assert sum("PASS" in line for line in lines) == 8
     assert lines[-1] == "every target met"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_the_admin_benchmark_runs_and_prints_its_table():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TASKMANAGER_"))}
+    done = subprocess.run(
+        [sys.executable, "benchmarks/admin.py", "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
+
+    # Times on a busy machine may miss (exit 1); a crash is a bug. Query counts are no timing.
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stdout.splitlines()
+    pages = [line for line in lines if line.startswith(("task ", "report "))]
+    assert len(pages) == 8
+    queries = [int(line.split(" q")[0].split()[-1]) for line in pages]
+    assert all(n <= 20 for n in queries)
+    assert queries[0::2] == queries[1::2]
+    assert lines[-1] in ("every target met", *(f"{n} target(s) missed" for n in range(1, 5)))

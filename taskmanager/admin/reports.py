@@ -32,11 +32,13 @@ class ReportAdmin(ReportPreviewMixin, RecordAdminMixin, TaskmanagerAdminMixin):
         "n_log_errors",
         "n_log_warnings",
     )
-    list_filter = ("invocation_result", "task", "invocation_datetime")
+    # The date is a filter of ranges (today, past 7 days, this month, this year), not a
+    # date_hierarchy: its year/month/day links come from a DISTINCT date truncation over every
+    # row, a Python call per row on SQLite, which grew with the table (275 ms at 10k reports).
+    list_filter = ("invocation_datetime", "invocation_result", "task")
     list_select_related = ("task",)
     inlines = [DeliveryInline]
     search_fields = ("task__name",)
-    date_hierarchy = "invocation_datetime"
     view_on_site = False
     fields = readonly_fields = (
         "task",

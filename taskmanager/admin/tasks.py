@@ -21,6 +21,7 @@ from taskmanager.admin.mixins import RecordAdminMixin, TaskmanagerAdminMixin
 from taskmanager.arguments import ArgumentsError, split_arguments
 from taskmanager.conf import settings
 from taskmanager.execution.backend import LaunchError
+from taskmanager.logfiles import split_lines
 from taskmanager.models import Report, Task
 
 logger = logging.getLogger(__name__)
@@ -69,8 +70,16 @@ class ReportInline(RecordAdminMixin, admin.TabularInline):
 
     @admin.display(description=_("log tail"))
     def log_tail(self, obj: Report) -> SafeString:
-        lines = obj.log_tail_lines(settings.N_LINES_IN_REPORT_INLINE)
-        return format_html('<pre class="tm-log-tail">{}</pre>', "\n".join(lines))
+        # The stored tail only: reading the end of five log files made the page wait on the disk
+        # (and on files that may be gone). The whole log is a click away, in the log viewer.
+        lines = split_lines(obj.log)[-settings.N_LINES_IN_REPORT_INLINE :]
+        tail = format_html('<pre class="tm-log-tail">{}</pre>', "\n".join(lines))
+        hidden = (obj.n_log_lines or 0) - len(lines)
+        viewer = log_viewer_url(obj.pk) if hidden > 0 and settings.SHOW_LOGVIEWER_LINK else None
+        if not viewer:
+            return tail
+        more = ngettext("%(n)d earlier line", "%(n)d earlier lines", hidden) % {"n": hidden}
+        return format_html('{}<a href="{}">{}</a>', tail, viewer, more)
 
     @admin.display(description=_("links"))
     def links(self, obj: Report) -> SafeString:

@@ -1,10 +1,14 @@
 """Reading the admin's pages in tests, and a report with a log file for them to show."""
 
+import contextlib
 import datetime
 import re
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.utils import timezone
 
 from taskmanager.models import Report, Task
@@ -53,3 +57,58 @@ def result_list(response) -> str:
 
 def message_texts(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def add_reports(task: Task, n: int, logfile: str = "") -> None:
+    """``n`` more reports of ``task``, one a minute, in one query (for pages that must not grow)."""
+    start = timezone.make_aware(datetime.datetime(2026, 3, 1)) + datetime.timedelta(
+        days=Report.objects.count()
+    )
+    Report.objects.bulk_create(
+        Report(
+            task=task,
+            invocation_result=Report.RESULT_OK,
+            invocation_datetime=start + datetime.timedelta(minutes=i),
+            end_datetime=start + datetime.timedelta(minutes=i, seconds=5),
+            log=f"stored tail of run {i}",
+            logfile=logfile,
+            n_log_lines=100,
+        )
+        for i in range(n)
+    )
+
+
+def queries_of(client, url: str) -> list[str]:
+    """The SQL a GET of ``url`` runs (an execute wrapper: Django's query log is reset by requests)."""
+    queries: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        page(client.get(url))
+    return queries
+
+
+_opened: list[str] | None = None
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event == "open" and _opened is not None and isinstance(args[0], str):
+        _opened.append(args[0])
+
+
+@contextlib.contextmanager
+def files_opened() -> Iterator[list[str]]:
+    """The paths opened inside the block, told by Python's ``open`` audit event (a hook, once
+    added, stays for the process: it records only while a block is open)."""
+    global _opened
+    if not getattr(files_opened, "hooked", False):
+        sys.addaudithook(_audit)
+        files_opened.hooked = True  # type: ignore[attr-defined]
+    _opened = []
+    try:
+        yield _opened
+    finally:
+        _opened = None

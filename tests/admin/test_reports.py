@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from taskmanager.models import Report, Task
-from tests.admin.pages import add_report, page, result_list
+from tests.admin.pages import add_report, add_reports, page, queries_of, result_list
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +125,49 @@ def test_the_report_says_positively_whether_notifications_were_on(
 
     assert shown in html
     assert "Notifications disabled" not in html
+
+
+def test_the_report_list_runs_no_query_over_the_dates_of_every_report(
+    admin_client: Client, task: Task
+) -> None:
+    add_reports(task, 30)
+
+    queries = queries_of(admin_client, reverse("admin:taskmanager_report_changelist"))
+
+    # A date_hierarchy asks the DISTINCT days (or months, years) of every row: one call per row.
+    assert not [sql for sql in queries if "DISTINCT" in sql.upper()]
+
+
+def test_the_report_list_filters_by_date_range(admin_client: Client, task: Task, tmp_path: Path) -> None:
+    add_report(task, 1, tmp_path)  # 1 March 2026, 00:01 in Rome: still February in UTC
+    url = reverse("admin:taskmanager_report_changelist")
+
+    html = page(admin_client.get(url))
+    assert "Past 7 days" in html
+    assert "This year" in html
+
+    def between(start: str, end: str):
+        return admin_client.get(url, {"invocation_datetime__gte": start, "invocation_datetime__lt": end})
+
+    assert "nightly import" in result_list(between("2026-02-01 00:00:00+00:00", "2026-04-01 00:00:00+00:00"))
+    assert "0 reports" in page(between("2026-04-01 00:00:00+00:00", "2026-05-01 00:00:00+00:00"))
+
+
+@pytest.mark.parametrize("where", ["list", "page"])
+def test_the_report_pages_ask_as_many_queries_with_50_reports_as_with_10(
+    admin_client: Client, task: Task, where: str
+) -> None:
+    add_reports(task, 10)
+    report = Report.objects.order_by("pk").first()
+    assert report is not None
+    url = (
+        reverse("admin:taskmanager_report_changelist")
+        if where == "list"
+        else reverse("admin:taskmanager_report_change", args=(report.pk,))
+    )
+    with_10 = queries_of(admin_client, url)
+
+    add_reports(task, 40)
+    with_50 = queries_of(admin_client, url)
+
+    assert len(with_50) == len(with_10) <= 20

@@ -9,7 +9,15 @@ from django.test import Client
 from django.urls import reverse
 
 from taskmanager.models import AppCommand, Report, Task
-from tests.admin.pages import add_report, message_texts, page, result_list
+from tests.admin.pages import (
+    add_report,
+    add_reports,
+    files_opened,
+    message_texts,
+    page,
+    queries_of,
+    result_list,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +99,10 @@ def test_the_task_form_shows_the_latest_reports_newest_first(
 
     assert html.index("tail of run 3") < html.index("tail of run 2")
     assert "tail of run 1" not in html
-    # The inline tail is read from the log file: 4 lines, more than the 3 stored.
-    assert "run 3 line 7" in html
-    assert "run 3 line 6" not in html
+    # The inline tail is the stored one (3 lines, fewer than the 4 asked), the rest a link away.
+    assert "run 3 line 8" in html
+    assert "run 3 line 7" not in html
+    assert f'<a href="{reverse("log_viewer", args=(reports[2].pk,))}">7 earlier lines</a>' in html
     assert '<span class="tm-badge tm-badge-warnings">WARNINGS</span>' in html
     assert "1 min 15 s" in html
     assert reverse("admin:taskmanager_report_change", args=(reports[2].pk,)) in html
@@ -217,3 +226,49 @@ def test_a_refused_launch_is_a_warning_without_a_traceback(admin_client: Client,
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("was not launched" in t for t in texts)
     assert "Traceback" not in caplog.text
+
+
+def test_the_task_page_opens_no_log_file(admin_client: Client, task: Task, tmp_path: Path, settings) -> None:
+    settings.UWSGI_TASKMANAGER_N_LINES_IN_REPORT_INLINE = 20
+    reports = [add_report(task, n, tmp_path) for n in (1, 2, 3)]
+
+    with files_opened() as opened:
+        html = page(admin_client.get(reverse("admin:taskmanager_task_change", args=(task.pk,))))
+
+    assert [path for path in opened if path.endswith(".log")] == []
+    assert "tail of run 3" in html
+    assert "run 3 line 7" not in html
+    assert reverse("log_viewer", args=(reports[2].pk,)) in html
+
+
+def test_the_task_page_without_log_viewer_links_shows_the_stored_tail_alone(
+    admin_client: Client, task: Task, tmp_path: Path, settings
+) -> None:
+    settings.UWSGI_TASKMANAGER_SHOW_LOGVIEWER_LINK = False
+    add_report(task, 1, tmp_path)
+
+    html = page(admin_client.get(reverse("admin:taskmanager_task_change", args=(task.pk,))))
+
+    assert "tail of run 1" in html
+    assert "earlier lines" not in html
+
+
+@pytest.mark.parametrize("where", ["list", "page"])
+def test_the_task_pages_ask_as_many_queries_with_50_reports_a_task_as_with_10(
+    admin_client: Client, task: Task, command: AppCommand, where: str
+) -> None:
+    others = [Task.objects.create(name=f"task {i}", command=command) for i in range(5)]
+    url = (
+        reverse("admin:taskmanager_task_changelist")
+        if where == "list"
+        else reverse("admin:taskmanager_task_change", args=(task.pk,))
+    )
+    for each in [task, *others]:
+        add_reports(each, 10, logfile=str(Path("/nonexistent") / "run.log"))
+    with_10 = queries_of(admin_client, url)
+
+    for each in [task, *others]:
+        add_reports(each, 40)
+    with_50 = queries_of(admin_client, url)
+
+    assert len(with_50) == len(with_10) <= 20
