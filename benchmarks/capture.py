@@ -117,7 +117,8 @@ def main() -> int:
                 "c, _ = AppCommand.objects.get_or_create(app_name='tests.sampleapp', name='writes_lines')\n"
                 f"Task.objects.create(name={TASK_NAME!r}, command=c, arguments={str(options.lines)!r})\n"
                 "m, _ = AppCommand.objects.get_or_create(app_name='tests.sampleapp', name='writes_mixed')\n"
-                f"Task.objects.create(name={MIXED_TASK_NAME!r}, command=m, arguments={str(options.mixed_lines)!r})\n",
+                f"Task.objects.create(name={MIXED_TASK_NAME!r}, command=m,"
+                f" arguments={str(options.mixed_lines)!r})\n",
             ],
             env=env,
             cwd=ROOT,
