@@ -130,7 +130,7 @@ class _Formatter(logging.Formatter):
         if int(record.created) != second:
             stamp = time.strftime(self.default_time_format, self.converter(record.created))
             self._cached = (int(record.created), stamp)
-        return self.default_msec_format % (stamp, record.msecs)
+        return self.default_msec_format % (stamp, record.msecs) if self.default_msec_format else stamp
 
 
 class RecordHandler(logging.Handler):
