@@ -37,6 +37,8 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Writes are gathered up to this many characters, then encoded, written and
 # counted at once: per write, a command pays for a list append.
 _BATCH = 64 * 1024
+# What a waiting mark counts for in the batch: at most _BATCH / _MARK_WEIGHT are held.
+_MARK_WEIGHT = 64
 
 
 def _line_level(text: str) -> Result:
@@ -152,6 +154,11 @@ class LogSink:
             mark = Mark(self.text_seq, len(self._pending))
             if self._pending or self._stops:
                 self._stops.append(mark)
+                # Records that never reach the capture (filtered out) leave their marks
+                # here: they weigh on the batch too, so the next drain comes soon enough.
+                self._pending_size += _MARK_WEIGHT
+                if self._pending_size >= _BATCH:
+                    self._drain()
             else:
                 # Nothing pending: every written text is counted already.
                 mark.errors, mark.warnings = self.text_errors, self.text_warnings
