@@ -34,22 +34,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TASK_NAME = "bench 40MB"
+MIXED_TASK_NAME = "bench mixed"
 #: Above this peak RSS the run held its output in memory: the script exits with 1 (issue 2).
 PEAK_RSS_LIMIT_MB = 150
 #: What a captured run should stay within (issue 7), and its wall time against /dev/null.
 PEAK_RSS_TARGET_MB = 100
 WALL_RATIO_TARGET = 1.5
+#: Mixed output (print, self.stdout, logging at every level) against /dev/null (issue 16).
+MIXED_RATIO_TARGET = 1.3
 
 
 @dataclass
 class Measure:
     wall: float
+    cpu: float
     rss_mb: float
     stdout: str
 
 
-def measure(env: dict[str, str], args: list[str], *, devnull: bool = False) -> Measure:
-    """Run ``python -m django *args`` in a fresh process; its wall time and peak RSS."""
+def measure(env: dict[str, str], args: list[str], *, devnull: bool | str = False) -> Measure:
+    """Run ``python -m django *args`` in a fresh process; its wall time and peak RSS.
+
+    ``devnull``: stdout to /dev/null; ``"both"``: stderr too.
+    """
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         process = subprocess.Popen(
@@ -57,10 +64,9 @@ def measure(env: dict[str, str], args: list[str], *, devnull: bool = False) -> M
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL if devnull else out,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL if devnull == "both" else subprocess.PIPE,
         )
-        assert process.stderr is not None
-        errors = process.stderr.read()
+        errors = process.stderr.read() if process.stderr is not None else b""
         # wait4 gives this child's own rusage (not the max over all children).
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
@@ -69,20 +75,38 @@ def measure(env: dict[str, str], args: list[str], *, devnull: bool = False) -> M
             raise SystemExit(f"{' '.join(args)} exited with {process.returncode}:\n{errors.decode()}")
         out.seek(0)
         stdout = out.read().decode()
-    return Measure(wall=wall, rss_mb=usage.ru_maxrss / 1024, stdout=stdout)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measure(wall=wall, cpu=cpu, rss_mb=usage.ru_maxrss / 1024, stdout=stdout)
 
 
-def best(env: dict[str, str], args: list[str], repeat: int, *, devnull: bool = False) -> Measure:
+def best(env: dict[str, str], args: list[str], repeat: int, *, devnull: bool | str = False) -> Measure:
     runs = [measure(env, args, devnull=devnull) for _ in range(repeat)]
     return min(runs, key=lambda run: run.wall)
+
+
+def mixed_counts(lines: int) -> str:
+    """What runtask says of ``writes_mixed``: one warning and two errors in every seven lines."""
+    kinds = [n % 7 for n in range(7)] * (lines // 7) + list(range(lines % 7))
+    errors, warnings = sum(kind >= 5 for kind in kinds), kinds.count(4)
+    result = "errors" if errors else "warnings" if warnings else "ok"
+    return f"{result} ({errors} errors, {warnings} warnings)"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--lines", type=int, default=200_000, help="lines of 200 bytes (default 200000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each, best kept (default 3)")
+    parser.add_argument(
+        "--mixed-lines",
+        type=int,
+        default=1_000_000,
+        help="lines of mixed output of about 200 bytes (default 1000000: 200 MB; 0 skips it)",
+    )
+    parser.add_argument("--quick", action="store_true", help="20000 lines of each, one run: a smoke test")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     options = parser.parse_args()
+    if options.quick:
+        options.lines, options.mixed_lines, options.repeat = 20_000, 20_000, 1
 
     with tempfile.TemporaryDirectory(prefix="taskmanager-bench-") as folder:
         env = {
@@ -101,7 +125,10 @@ def main() -> int:
                 "-c",
                 "from taskmanager.models import AppCommand, Task\n"
                 "c, _ = AppCommand.objects.get_or_create(app_name='tests.sampleapp', name='writes_lines')\n"
-                f"Task.objects.create(name={TASK_NAME!r}, command=c, arguments={str(options.lines)!r})\n",
+                f"Task.objects.create(name={TASK_NAME!r}, command=c, arguments={str(options.lines)!r})\n"
+                "m, _ = AppCommand.objects.get_or_create(app_name='tests.sampleapp', name='writes_mixed')\n"
+                f"Task.objects.create(name={MIXED_TASK_NAME!r}, command=m,"
+                f" arguments={str(options.mixed_lines)!r})\n",
             ],
             env=env,
             cwd=ROOT,
@@ -112,6 +139,11 @@ def main() -> int:
         startup = best(env, ["writes_lines", "0"], options.repeat, devnull=True)
         direct = best(env, ["writes_lines", str(options.lines)], options.repeat, devnull=True)
         captured = best(env, ["runtask", TASK_NAME], options.repeat)
+        mixed_direct = mixed_captured = None
+        if options.mixed_lines:
+            mixed_args = ["writes_mixed", str(options.mixed_lines), "--log-to-stderr"]
+            mixed_direct = best(env, mixed_args, options.repeat, devnull="both")
+            mixed_captured = best(env, ["runtask", MIXED_TASK_NAME], options.repeat)
 
     summary = captured.stdout.strip()
     if not summary.startswith(f"{TASK_NAME}: ok (0 errors, 0 warnings)"):
@@ -122,6 +154,10 @@ def main() -> int:
         figures = {"lines": options.lines, "megabytes": megabytes, "repeat": options.repeat}
         for key, run in (("startup", startup), ("devnull", direct), ("runtask", captured)):
             figures[key] = {"wall": run.wall, "rss_mb": run.rss_mb}
+        if mixed_direct and mixed_captured:
+            figures["mixed_lines"] = options.mixed_lines
+            figures["mixed_devnull"] = {"wall": mixed_direct.wall, "rss_mb": mixed_direct.rss_mb}
+            figures["mixed_runtask"] = {"wall": mixed_captured.wall, "rss_mb": mixed_captured.rss_mb}
         print(json.dumps(figures))
         return 0 if captured.rss_mb < PEAK_RSS_LIMIT_MB else 1
 
@@ -134,14 +170,33 @@ def main() -> int:
     ]
     for label, run in rows:
         print(f"{label:<34} {run.wall:>9.2f} {run.wall / direct.wall:>6.2f} {run.rss_mb:>14.1f}")
+    if mixed_direct and mixed_captured:
+        print(f"{options.mixed_lines:,} lines of print + self.stdout + logging at every level")
+        for label, run in (("mixed > /dev/null", mixed_direct), ("runtask mixed (captured)", mixed_captured)):
+            print(f"{label:<34} {run.wall:>9.2f} {run.wall / mixed_direct.wall:>6.2f} {run.rss_mb:>14.1f}")
+        # CPU time (the child's user + system): what a busy machine disturbs least.
+        cpu_ratio = mixed_captured.cpu / mixed_direct.cpu
+        print(f"{'mixed CPU, captured / /dev/null':<34} {mixed_captured.cpu:>9.2f} {cpu_ratio:>6.2f}")
+        expected = mixed_counts(options.mixed_lines)
+        if not mixed_captured.stdout.strip().startswith(f"{MIXED_TASK_NAME}: {expected}"):
+            raise SystemExit(f"unexpected runtask output: {mixed_captured.stdout.strip()!r}")
     print()
     checks = [
         (f"issue 2: runtask peak RSS < {PEAK_RSS_LIMIT_MB} MB", captured.rss_mb < PEAK_RSS_LIMIT_MB),
         (f"issue 7: runtask peak RSS <= {PEAK_RSS_TARGET_MB} MB", captured.rss_mb <= PEAK_RSS_TARGET_MB),
         (f"issue 7: wall <= {WALL_RATIO_TARGET}x /dev/null", ratio <= WALL_RATIO_TARGET),
     ]
+    if mixed_direct and mixed_captured:
+        mixed_ratio = mixed_captured.wall / mixed_direct.wall
+        checks += [
+            (f"issue 16: mixed wall <= {MIXED_RATIO_TARGET}x /dev/null", mixed_ratio <= MIXED_RATIO_TARGET),
+            (
+                f"issue 16: mixed peak RSS < {PEAK_RSS_TARGET_MB} MB",
+                mixed_captured.rss_mb < PEAK_RSS_TARGET_MB,
+            ),
+        ]
     for label, ok in checks:
-        print(f"{'PASS' if ok else 'MISS'}  {label}")
+        print(f"{'PASS' if ok else 'FAIL'}  {label}")
     print(f"runtask said: {summary}")
     return 0 if checks[0][1] else 1
 

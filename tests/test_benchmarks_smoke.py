@@ -79,3 +79,23 @@ def test_the_admin_benchmark_runs_and_prints_its_table():
     assert all(n <= 20 for n in queries)
     assert queries[0::2] == queries[1::2]
     assert lines[-1] in ("every target met", *(f"{n} target(s) missed" for n in range(1, 5)))
+
+
+def test_the_capture_benchmark_runs_with_mixed_output_and_prints_its_targets():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TASKMANAGER_"))}
+    done = subprocess.run(
+        [sys.executable, "benchmarks/capture.py", "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
+
+    # Its exit status follows the memory limit only; the time ratios are the machine's.
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("runtask mixed (captured)") for line in lines)
+    results = {line.split("  ", 1)[1]: line.split()[0] for line in lines if line[:4] in ("PASS", "FAIL")}
+    assert results["issue 16: mixed peak RSS < 100 MB"] == "PASS"
+    assert results["issue 16: mixed wall <= 1.3x /dev/null"] in ("PASS", "FAIL")

@@ -22,13 +22,13 @@ import contextlib
 import io
 import logging
 import sys
+import time
 import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from taskmanager.results import Result
-from taskmanager.runs.sink import LogSink
+from taskmanager.runs.sink import LogSink, Mark
 
 #: How captured logging records are written into the log file.
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -116,9 +116,21 @@ class CaptureStream(io.TextIOBase):
         self._buffer.finish()
 
 
-@dataclass(frozen=True)
-class _Mark:
-    since: tuple[int, int, int]
+class _Formatter(logging.Formatter):
+    """``logging.Formatter`` whose ``%(asctime)s`` is formatted once a second, not per record."""
+
+    # (second, its formatted stamp): one attribute, replaced at once, so a record
+    # formatted on another thread never pairs a second with another one's stamp.
+    _cached: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        if datefmt is not None:
+            return super().formatTime(record, datefmt)
+        second, stamp = self._cached
+        if int(record.created) != second:
+            stamp = time.strftime(self.default_time_format, self.converter(record.created))
+            self._cached = (int(record.created), stamp)
+        return self.default_msec_format % (stamp, record.msecs) if self.default_msec_format else stamp
 
 
 class RecordHandler(logging.Handler):
@@ -134,19 +146,19 @@ class RecordHandler(logging.Handler):
     def __init__(self, sink: LogSink) -> None:
         super().__init__(logging.NOTSET)
         self.sink = sink
-        self.setFormatter(logging.Formatter(LOG_FORMAT))
+        self.setFormatter(_Formatter(LOG_FORMAT))
         # Not an attribute of the record: formatters that dump a record's
         # attributes (JSON ones) must not see ours.
-        self._marks: weakref.WeakKeyDictionary[logging.LogRecord, _Mark] = weakref.WeakKeyDictionary()
+        self._marks: weakref.WeakKeyDictionary[logging.LogRecord, Mark] = weakref.WeakKeyDictionary()
 
     def mark(self, record: logging.LogRecord) -> None:
-        self._marks[record] = _Mark(self.sink.snapshot())
+        self._marks[record] = self.sink.mark()
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             mark = self._marks.pop(record, None)
             level = record_level(record)
-            if mark is not None and self.sink.count_written_record(mark.since, level):
+            if mark is not None and self.sink.count_written_record(mark, level):
                 return
             self.sink.write_block(self.format(record), level)
         except Exception:

@@ -25,6 +25,7 @@ import re
 import threading
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from taskmanager.results import LINE_MARKERS, Result, line_result
@@ -36,6 +37,8 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Writes are gathered up to this many characters, then encoded, written and
 # counted at once: per write, a command pays for a list append.
 _BATCH = 64 * 1024
+# What a waiting mark counts for in the batch: at most _BATCH / _MARK_WEIGHT are held.
+_MARK_WEIGHT = 64
 
 
 def _line_level(text: str) -> Result:
@@ -49,6 +52,27 @@ def encode(text: str) -> tuple[str, bytes]:
     except UnicodeEncodeError:
         text = _LONE_SURROGATE.sub("\ufffd", text)
         return text, text.encode("utf-8")
+
+
+@dataclass(eq=False)
+class Mark:
+    """Where a logging record's window starts: :meth:`LogSink.mark`."""
+
+    #: ``LogSink.text_seq`` then, and the length of the pending text.
+    seq: int
+    position: int
+    #: The text counts up to here: set at once, or by the drain that passes the mark.
+    errors: int = 0
+    warnings: int = 0
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A block waiting in the batch: written on lines of its own, counted by ``level``."""
+
+    position: int
+    text: str
+    level: Result
 
 
 class LogSink:
@@ -82,6 +106,9 @@ class LogSink:
         # Bumped on every write of plain text: a logging record compares it
         # with its value when the record was made (see RecordHandler).
         self.text_seq = 0
+        # Blocks not yet written and marks made while output was pending, each at its
+        # place in _pending: the next drain stops there to write it or note the counts.
+        self._stops: list[Mark | _Block] = []
         # Re-entrant: a __del__ run by the garbage collector while this thread
         # holds the lock may log, and a record's mark takes the lock.
         self.lock = threading.RLock()
@@ -109,30 +136,45 @@ class LogSink:
         """A logging record or a traceback: on lines of its own, counted once by ``level``
         (``ERRORS``, ``WARNINGS``; ``OK`` counts it as neither)."""
         with self.lock:
-            self._end_partial_line()
             if not text.endswith("\n"):
                 text += "\n"
-            text, data = encode(text)
-            self._write(data)
-            self._take(text, counted=False)
-            self._count_level(level)
+            # Gathered with the text, in order: a record costs no drain of its own.
+            self._stops.append(_Block(len(self._pending), text, level))
+            self._pending_size += len(text)
+            if self._pending_size >= _BATCH:
+                self._drain()
 
-    def snapshot(self) -> tuple[int, int, int]:
-        """``(text_seq, text_errors, text_warnings)`` with all text so far counted."""
+    def mark(self) -> Mark:
+        """Where the text written from now on starts (a logging record is being made).
+
+        Cheap: nothing is drained. The text already pending is counted at the next drain,
+        which stops at this point to note the counts (:meth:`count_written_record`).
+        """
         with self.lock:
-            self._drain()
-            return self.text_seq, self.text_errors, self.text_warnings
+            mark = Mark(self.text_seq, len(self._pending))
+            if self._pending or self._stops:
+                self._stops.append(mark)
+                # Records that never reach the capture (filtered out) leave their marks
+                # here: they weigh on the batch too, so the next drain comes soon enough.
+                self._pending_size += _MARK_WEIGHT
+                if self._pending_size >= _BATCH:
+                    self._drain()
+            else:
+                # Nothing pending: every written text is counted already.
+                mark.errors, mark.warnings = self.text_errors, self.text_warnings
+            return mark
 
-    def count_written_record(self, since: tuple[int, int, int], level: Result) -> bool:
+    def count_written_record(self, since: Mark, level: Result) -> bool:
         """Count a record by ``level`` instead of the text written for it since ``since``.
 
         Returns False, changing nothing, when no text was written since.
         """
         with self.lock:
-            if self.text_seq == since[0]:
+            if self.text_seq == since.seq:
                 return False
+            # Counts the text up to the mark (noting them in it), then the record's own.
             self._end_partial_line()
-            self.text_errors, self.text_warnings = since[1], since[2]
+            self.text_errors, self.text_warnings = since.errors, since.warnings
             self._count_level(level)
             return True
 
@@ -162,12 +204,43 @@ class LogSink:
     # -- internals (the caller holds the lock) ------------------------------
 
     def _drain(self) -> None:
-        if not self._pending:
+        if not self._pending and not self._stops:
             return
-        text = "".join(self._pending)
-        self._pending.clear()
-        self._pending_size = 0
-        text, data = encode(text)
+        pending, stops = self._pending, self._stops
+        self._pending, self._pending_size, self._stops = [], 0, []
+        start = 0
+        # Consecutive blocks are written and taken at once.
+        blocks: list[str] = []
+        for stop in stops:
+            if stop.position > start:
+                self._take_blocks(blocks)
+                self._take_pending(pending[start : stop.position])
+                start = stop.position
+            if isinstance(stop, Mark):
+                stop.errors, stop.warnings = self.text_errors, self.text_warnings
+                continue
+            if not blocks and self._length:
+                # The first block of a run ends the unfinished line (counted here, before
+                # any mark that follows).
+                self._write(b"\n")
+                self._finish_partial()
+            blocks.append(stop.text)
+            self._count_level(stop.level)
+        self._take_blocks(blocks)
+        self._take_pending(pending[start:])
+
+    def _take_blocks(self, blocks: list[str]) -> None:
+        if not blocks:
+            return
+        text, data = encode("".join(blocks))
+        blocks.clear()
+        self._write(data)
+        self._take(text, counted=False)
+
+    def _take_pending(self, pieces: list[str]) -> None:
+        if not pieces:
+            return
+        text, data = encode("".join(pieces))
         self._write(data)
         self._take(text, counted=True)
 

@@ -28,6 +28,8 @@ SAYS = {
 
 #: Set to release every hung hook (a test sets it when it ends).
 release = threading.Event()
+#: Set when a hang starts: a test can act once the emission is waiting for it.
+hanging = threading.Event()
 #: Messages the faulty transport delivered.
 sent: list[Message] = []
 
@@ -40,6 +42,7 @@ def strike(fault: str) -> None:
     if fault == "interrupt":
         raise KeyboardInterrupt
     if fault == "hang":
+        hanging.set()
         release.wait(60)
 
 

@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -183,8 +184,16 @@ def test_ctrl_c_while_waiting_records_the_unfinished_deliveries_then_stops(setti
     configure(settings, "send", "hang")
     settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS["faulty"]["deadline"] = 30
     report = make_report("errors")
-    # What SIGINT does: a KeyboardInterrupt in the main thread, here while it waits for the hang.
-    threading.Timer(0.3, _thread.interrupt_main).start()
+    # What SIGINT does: a KeyboardInterrupt in the main thread, here while it waits for the hang
+    # (once the hang has started, and a moment more: a fixed delay raced a loaded machine).
+    faulty.hanging.clear()
+
+    def interrupt_once_hanging() -> None:
+        if faulty.hanging.wait(30):
+            time.sleep(0.2)
+            _thread.interrupt_main()
+
+    threading.Thread(target=interrupt_once_hanging, daemon=True).start()
 
     with pytest.raises(KeyboardInterrupt):
         report.emit_notifications()
