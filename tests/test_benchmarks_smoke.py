@@ -10,18 +10,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(300)
-def test_the_notifications_benchmark_runs_and_prints_its_table():
+def run_benchmark(script: str, *, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``benchmarks/<script> --quick`` in a fresh process, with none of the tests' settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TASKMANAGER_"))}
-    done = subprocess.run(
-        [sys.executable, "benchmarks/notifications.py", "--quick"],
+    return subprocess.run(
+        [sys.executable, f"benchmarks/{script}", "--quick"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=280,
+        timeout=timeout,
     )
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_the_notifications_benchmark_runs_and_prints_its_table():
+    done = run_benchmark("notifications.py", timeout=280)
 
     # Missed targets exit with 1 (a few iterations on a busy machine prove nothing); a crash is a bug.
     assert done.returncode in (0, 1), done.stderr
@@ -38,15 +43,7 @@ def test_the_notifications_benchmark_runs_and_prints_its_table():
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_the_big_logs_benchmark_runs_and_meets_its_memory_targets():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TASKMANAGER_"))}
-    done = subprocess.run(
-        [sys.executable, "benchmarks/logs.py", "--quick"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=100,
-    )
+    done = run_benchmark("logs.py", timeout=100)
 
     # Its targets are bytes read and peak memory, not times: a busy machine cannot miss them.
     assert done.returncode == 0, done.stdout + done.stderr
@@ -59,15 +56,7 @@ def test_the_big_logs_benchmark_runs_and_meets_its_memory_targets():
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_the_admin_benchmark_runs_and_prints_its_table():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TASKMANAGER_"))}
-    done = subprocess.run(
-        [sys.executable, "benchmarks/admin.py", "--quick"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=100,
-    )
+    done = run_benchmark("admin.py", timeout=100)
 
     # Times on a busy machine may miss (exit 1); a crash is a bug. Query counts are no timing.
     assert done.returncode in (0, 1), done.stderr
@@ -82,15 +71,7 @@ def test_the_admin_benchmark_runs_and_prints_its_table():
 
 
 def test_the_capture_benchmark_runs_with_mixed_output_and_prints_its_targets():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TASKMANAGER_"))}
-    done = subprocess.run(
-        [sys.executable, "benchmarks/capture.py", "--quick"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=100,
-    )
+    done = run_benchmark("capture.py", timeout=100)
 
     # Its exit status follows the memory limit only; the time ratios are the machine's.
     assert done.returncode == 0, done.stdout + done.stderr
