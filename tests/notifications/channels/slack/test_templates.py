@@ -321,3 +321,15 @@ def test_a_reminder_and_a_recovery_reach_slack_with_the_news_first(settings, fak
         f"Previous run: errors, started {moment(reports[4].invocation_datetime)}"
     )
     assert not any("```" in json.dumps(block) for block in recovered["blocks"])  # no log of a good run
+
+
+def test_a_recovery_with_no_streak_to_tell_says_only_that_the_task_is_ok_again(
+    slack, fake_slack, make_report
+):
+    # After a snooze during which the failing streak ended, the streak is no longer known.
+    deliver(slack, make_report("ok"), event="recovered", streak=0, failing_since=None, previous=None)
+    message = posted(fake_slack)
+    assert message["text"] == "Recovered: nightly import is ok again"
+    assert (
+        message["blocks"][1]["text"]["text"] == ":white_check_mark: *Recovered*: nightly import is ok again"
+    )
