@@ -8,10 +8,10 @@ E007 a part with no template; E008 template syntax error; E009 a transport's pac
 missing; E010 ``UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS`` is not a list of existing
 folders; E011 (``--deploy`` only) a template fails to render a sample report, also as a
 recovery and a reminder of the notification policy (an undefined variable, a missing
-``extends``, output the transport cannot use); E012 a key a handler reads itself
+``extends``, output the transport cannot use); E017 a key a handler reads itself
 (``handler_options``: the policy's ``notify``, ``remind_every``, ``tasks``, ``categories``,
 ``exclude_tasks``, ``exclude_categories``, or a subclass's own) has a value it cannot use;
-E013 ``remind_every`` without ``notify: "change"``; W001 a handler left
+E018 ``remind_every`` without ``notify: "change"``; W001 a handler left
 unconfigured (skipped); W002 2.0's notification settings, which nothing reads any more;
 W003 a file in a handler's template folder that no level uses (a misspelt name).
 """

@@ -22,7 +22,7 @@ class HandlerOption:
 
     ``parse(key, value)`` turns the settings value into what the handler uses, and raises
     :class:`~taskmanager.notifications.NotificationConfigurationError` (or ``ValueError``
-    with a message) for a value it cannot use: ``manage.py check`` reports it (E012) with
+    with a message) for a value it cannot use: ``manage.py check`` reports it (E017) with
     ``hint``. ``default`` is the value when the key is absent (not parsed).
     """
 
@@ -61,12 +61,12 @@ def parse_options(cls: type, given: Mapping[str, Any]) -> dict[str, Any]:
         try:
             values[key] = option.parse(key, given[key])
         except NotificationConfigurationError as exc:
-            if exc.check_id == "taskmanager.E006":  # an option's error is E012 unless it says
-                exc.check_id = "taskmanager.E012"
+            if exc.check_id == "taskmanager.E006":  # an option's error is E017 unless it says
+                exc.check_id = "taskmanager.E017"
             exc.hint = exc.hint or option.hint
             raise
         except ValueError as exc:
             raise NotificationConfigurationError(
-                f"{key!r}: {exc}", key=key, hint=option.hint, check_id="taskmanager.E012"
+                f"{key!r}: {exc}", key=key, hint=option.hint, check_id="taskmanager.E017"
             ) from None
     return values

@@ -70,7 +70,7 @@ def parse_notify(key: str, value: object) -> Notify:
         f"unknown {key!r} value {value!r}",
         key=key,
         hint=f"Use {' or '.join(repr(n.value) for n in Notify)} (the default is 'every').",
-        check_id="taskmanager.E012",
+        check_id="taskmanager.E017",
     )
 
 
@@ -90,7 +90,7 @@ def parse_duration(key: str, value: object) -> datetime.timedelta:
             f'{key!r} must be a duration such as "30m", "4h", "1d" or a number of seconds, not {value!r}',
             key=key,
             hint=f'Give e.g. {key!r}: "4h" (s, m, h, d; a bare number is seconds).',
-            check_id="taskmanager.E012",
+            check_id="taskmanager.E017",
         )
     return datetime.timedelta(seconds=seconds)
 
@@ -110,7 +110,7 @@ class Policy:
                 "is sent anyway)",
                 key="remind_every",
                 hint="Add 'notify': \"change\", or remove 'remind_every'.",
-                check_id="taskmanager.E013",
+                check_id="taskmanager.E018",
             )
 
 

@@ -33,7 +33,7 @@ def parse_patterns(key: str, value: object) -> tuple[str, ...] | None:
             f"not {type(value).__name__}: {value!r}",
             key=key,
             hint=f"Write it as a list, e.g. {example}.",
-            check_id="taskmanager.E012",
+            check_id="taskmanager.E017",
         )
     for item in value:
         if not isinstance(item, str) or not item:
@@ -41,7 +41,7 @@ def parse_patterns(key: str, value: object) -> tuple[str, ...] | None:
                 f"{key!r} holds {item!r}, which is not a name or pattern (a non-empty string)",
                 key=key,
                 hint=f"Give each entry as a string, e.g. {example}.",
-                check_id="taskmanager.E012",
+                check_id="taskmanager.E017",
             )
     return tuple(value)
 

@@ -70,7 +70,7 @@ def test_an_absent_key_takes_its_default():
 
 def test_a_bad_value_of_a_subclass_key_is_e012_with_its_hint(settings):
     messages = run_checks(settings, {"pager": {"class": f"{__name__}.PagingHandler", "escalate_after": 0}})
-    assert [m.id for m in messages] == ["taskmanager.E012"]
+    assert [m.id for m in messages] == ["taskmanager.E017"]
     assert messages[0].msg == (
         "Notification handler 'pager': 'escalate_after': must be a whole number above 0, not 0"
     )
@@ -80,17 +80,17 @@ def test_a_bad_value_of_a_subclass_key_is_e012_with_its_hint(settings):
 @pytest.mark.parametrize(
     ("keys", "check_id", "message"),
     [
-        ({"notify": "on change"}, "taskmanager.E012", "unknown 'notify' value 'on change'"),
+        ({"notify": "on change"}, "taskmanager.E017", "unknown 'notify' value 'on change'"),
         (
             {"notify": "change", "remind_every": "soon"},
-            "taskmanager.E012",
+            "taskmanager.E017",
             "'remind_every' must be a duration",
         ),
-        ({"remind_every": "4h"}, "taskmanager.E013", "'remind_every' works only with 'notify'"),
-        ({"tasks": "Nightly import"}, "taskmanager.E012", "'tasks' must be a list"),
-        ({"categories": ["billing", 3]}, "taskmanager.E012", "'categories' holds 3"),
-        ({"exclude_tasks": {"a": 1}}, "taskmanager.E012", "'exclude_tasks' must be a list"),
-        ({"exclude_categories": [""]}, "taskmanager.E012", "'exclude_categories' holds ''"),
+        ({"remind_every": "4h"}, "taskmanager.E018", "'remind_every' works only with 'notify'"),
+        ({"tasks": "Nightly import"}, "taskmanager.E017", "'tasks' must be a list"),
+        ({"categories": ["billing", 3]}, "taskmanager.E017", "'categories' holds 3"),
+        ({"exclude_tasks": {"a": 1}}, "taskmanager.E017", "'exclude_tasks' must be a list"),
+        ({"exclude_categories": [""]}, "taskmanager.E017", "'exclude_categories' holds ''"),
     ],
 )
 def test_the_policy_keys_are_checked(settings, keys, check_id, message):

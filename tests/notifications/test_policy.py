@@ -192,7 +192,7 @@ def test_remind_every_reads_a_duration_or_seconds(value, seconds):
 def test_remind_every_refuses_what_is_no_duration(value):
     with pytest.raises(NotificationConfigurationError, match="remind_every") as caught:
         parse_duration("remind_every", value)
-    assert caught.value.check_id == "taskmanager.E012"
+    assert caught.value.check_id == "taskmanager.E017"
 
 
 def test_notify_takes_every_or_change_and_refuses_anything_else():
@@ -205,7 +205,7 @@ def test_notify_takes_every_or_change_and_refuses_anything_else():
 def test_remind_every_without_notify_change_is_a_configuration_error():
     with pytest.raises(NotificationConfigurationError, match="only with 'notify'") as caught:
         Policy(Result.ERRORS, Notify.EVERY, datetime.timedelta(hours=1))
-    assert caught.value.check_id == "taskmanager.E013"
+    assert caught.value.check_id == "taskmanager.E018"
 
 
 def test_still_names_the_result_as_people_say_it():
