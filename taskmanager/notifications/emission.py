@@ -1,4 +1,7 @@
-"""Send a report to every handler whose level it reaches, side by side, and record it.
+"""Send a report to every handler the notification policy tells, side by side, and record it.
+
+Who is told, and as what, is decided first, in the calling thread: the level, the routes, the
+policy and a snooze (:mod:`.policy_state`, which also writes the skipped records).
 
 Each delivery is recorded (:class:`taskmanager.models.Delivery`) before it is
 attempted and updated after, so nothing is lost: a crash mid-delivery leaves a

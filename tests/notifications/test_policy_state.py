@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from taskmanager.models import Delivery, HandlerState, Report, Task, TaskCategory
@@ -317,3 +319,20 @@ def test_skipped_records_are_pruned_with_the_others(settings, task):
     Delivery.objects.filter(pk=skipped.pk).update(created=timezone.now() - datetime.timedelta(days=31))
     assert prune_deliveries() == 1
     assert list(Delivery.objects.values_list("status", flat=True)) == ["sent"]
+
+
+def test_when_the_database_fails_the_judging_every_handler_at_its_level_is_told(
+    settings, outbox, task, caplog
+):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "change": handler(notify="change"),
+        "ok": handler(level="ok"),
+    }
+    emit(task, [("failed", 0)])
+    with connection.cursor() as cursor:  # the state's table gone: a database the judge cannot use
+        cursor.execute(f"DROP TABLE {HandlerState._meta.db_table}")
+    outbox.clear()
+    with caplog.at_level(logging.ERROR, logger="taskmanager.notifications"):
+        (rows,) = emit(task, [("failed", 10)])
+    assert rows == [("change", "sent", "report"), ("ok", "sent", "report")]
+    assert "could not judge report" in caplog.text
