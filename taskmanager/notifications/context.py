@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -100,8 +101,11 @@ def previous_report(report: Report) -> Report | None:
     report that is not saved (samples)."""
     if report.pk is None or report.task_id is None or report._state.adding:
         return None
-    from_task = type(report).objects.filter(task_id=report.task_id).exclude(pk=report.pk)
-    before = from_task.filter(invocation_datetime__lte=report.invocation_datetime)
+    started = report.invocation_datetime
+    before = type(report).objects.filter(
+        Q(invocation_datetime__lt=started) | Q(invocation_datetime=started, pk__lt=report.pk),
+        task_id=report.task_id,
+    )
     return before.order_by("-invocation_datetime", "-id").first()
 
 

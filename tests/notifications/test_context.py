@@ -133,3 +133,12 @@ def test_alone_a_report_is_a_streak_of_one_from_its_start_and_an_ok_one_of_none(
     assert (failed["event"], failed["streak"], failed["failing_since"]) == ("report", 1, failed["started"])
     ok = build_context(make_report("ok"), handler="x")
     assert (ok["streak"], ok["failing_since"]) == (0, None)
+
+
+def test_of_two_reports_started_at_the_same_moment_the_first_saved_is_the_previous(make_report):
+    first = make_report("failed")
+    second = Report.objects.create(
+        task=first.task, invocation_result="ok", invocation_datetime=first.invocation_datetime
+    )
+    assert build_context(second, handler="x")["previous"] == first
+    assert build_context(first, handler="x")["previous"] is None
