@@ -2,6 +2,8 @@
 ``attach_log_max_bytes``, gzip-compressed above 1 MB; sent to the real SMTP server on loopback."""
 
 import gzip
+import os
+from pathlib import Path
 
 import django
 import pytest
@@ -103,7 +105,7 @@ def test_a_log_above_one_megabyte_arrives_gzip_compressed(settings, smtp_setting
     assert attachment.get_filename() == f"nightly-import-{report.pk}.log.gz"
     assert attachment.get_content_type() == "application/gzip"
     content = gzip.decompress(attachment.get_content())
-    assert content == open(report.logfile, "rb").read()
+    assert content == Path(report.logfile).read_bytes()
     assert len(attachment.get_content()) < len(content) / 5
     assert "gzip-compressed" in text_part(received)
 
@@ -181,7 +183,7 @@ def test_a_log_over_ten_megabytes_by_default_is_cut_to_them_and_compressed(logge
     assert (name, mimetype) == (f"nightly-import-{report.pk}.log.gz", "application/gzip")
     text = gzip.decompress(content)
     assert 10 * MB - 300 < len(text) <= 10 * MB
-    assert text.endswith(open(report.logfile, "rb").read()[-1000:])
+    assert text.endswith(Path(report.logfile).read_bytes()[-1000:])
 
 
 def test_a_log_ending_in_one_line_longer_than_the_cap_keeps_the_end_of_that_line(logged_report):
@@ -210,8 +212,6 @@ def test_hidden_secrets_longer_than_they_were_never_push_it_over_the_cap(logged_
 def test_a_log_file_removed_after_rendering_leaves_the_mail_without_attachment(logged_report):
     report = logged_report(3)
     plan = plan_log_attachment(report, MB)
-    import os
-
     os.remove(report.logfile)
     assert build_log_attachment(plan, MB) is None
 
@@ -221,7 +221,9 @@ def test_a_task_name_that_is_all_symbols_gives_a_plain_file_name(logged_report):
     assert plan_log_attachment(report, MB).filename == f"task-{report.pk}.log"
 
 
-@pytest.mark.parametrize(("size", "text"), [(1, "1 byte"), (900, "900 bytes"), (3482, "3.4 KB"), (10 * MB, "10.0 MB")])
+@pytest.mark.parametrize(
+    ("size", "text"), [(1, "1 byte"), (900, "900 bytes"), (3482, "3.4 KB"), (10 * MB, "10.0 MB")]
+)
 def test_sizes_read_in_bytes_kilobytes_and_megabytes(size, text):
     assert size_text(size) == text
 
