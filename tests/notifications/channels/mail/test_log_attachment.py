@@ -41,6 +41,22 @@ def logged_report(make_report, tmp_path):
     return make
 
 
+def built(plan, max_bytes: int, **options) -> tuple[str, bytes | str, str]:
+    attachment = build_log_attachment(plan, max_bytes, **options)
+    assert attachment is not None
+    return attachment
+
+
+def as_text(content: bytes | str) -> str:
+    assert isinstance(content, str), "a text attachment"
+    return content
+
+
+def as_bytes(content: bytes | str) -> bytes:
+    assert isinstance(content, bytes), "a compressed attachment"
+    return content
+
+
 def mail_settings(settings, **options):
     settings.DEFAULT_FROM_EMAIL = "tasks@example.com"
     settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
@@ -179,9 +195,9 @@ def test_a_log_over_ten_megabytes_by_default_is_cut_to_them_and_compressed(logge
 
     assert plan.cut
     assert plan.compressed
-    name, content, mimetype = build_log_attachment(plan, transport.attach_log_max_bytes)
+    name, content, mimetype = built(plan, transport.attach_log_max_bytes)
     assert (name, mimetype) == (f"nightly-import-{report.pk}.log.gz", "application/gzip")
-    text = gzip.decompress(content)
+    text = gzip.decompress(as_bytes(content))
     assert 10 * MB - 300 < len(text) <= 10 * MB
     assert text.endswith(Path(report.logfile).read_bytes()[-1000:])
 
@@ -190,7 +206,8 @@ def test_a_log_ending_in_one_line_longer_than_the_cap_keeps_the_end_of_that_line
     report = logged_report(raw=b"first\n" + "é".encode() * 10_000 + b"tail")
     plan = plan_log_attachment(report, 2048)
 
-    _name, content, _mimetype = build_log_attachment(plan, 2048)
+    _name, attached, _mimetype = built(plan, 2048)
+    content = as_text(attached)
     note, line = content.splitlines()
     assert note.startswith("[taskmanager] The first ")
     assert line.endswith("éééétail")
@@ -203,7 +220,8 @@ def test_hidden_secrets_longer_than_they_were_never_push_it_over_the_cap(logged_
     plan = plan_log_attachment(report, 3000)
     assert not plan.cut
 
-    _name, content, _mimetype = build_log_attachment(plan, 3000, secrets=["abcd"])
+    _name, attached, _mimetype = built(plan, 3000, secrets=["abcd"])
+    content = as_text(attached)
     assert len(content.encode()) <= 3000
     assert content.startswith("[taskmanager] The first ")
     assert content.endswith("pw=[secret]\n")
@@ -256,7 +274,7 @@ def test_check_reports_a_wrong_option_with_a_hint(settings):
     [error] = [m for m in check_notification_settings() if m.level >= checks.ERROR]
     assert error.id == "taskmanager.E006"
     assert "'attach_log_max_bytes'" in error.msg
-    assert "e.g. 'attach_log_max_bytes'" in error.hint
+    assert "e.g. 'attach_log_max_bytes'" in str(error.hint)
 
 
 def test_the_handler_tells_its_templates_nothing_is_attached_without_the_option(logged_report):
