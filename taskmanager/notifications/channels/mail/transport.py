@@ -245,10 +245,13 @@ class MailTransport(Transport):
                 email.attach(*attachment)
         return email
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str | None:
         mailer = open_mailer(self.using)
         secrets = mailer_secrets(mailer, self.using)
         email = self.build(message, secrets=secrets)
+        plan = self.log_attachment(message)
+        # Its text says the log is attached: if the file went meanwhile, the record says it was not.
+        unattached = bool(plan and plan.filename and not email.attachments)
         try:
             mailer.send_messages([email])
         except ValueError as exc:
@@ -288,6 +291,7 @@ class MailTransport(Transport):
             raise DeliveryError(
                 f"{type(exc).__name__}: {redact(str(exc), secrets)}", permanent=False
             ) from chainable(exc, secrets)
+        return "sent without the log attached: its log file could not be read" if unattached else None
 
 
 def _text(reply: bytes | str, secrets: list[str]) -> str:

@@ -274,6 +274,7 @@ class SlackTransport(Transport):
             try:
                 self._post(str(posted.get("channel") or channel), {**reply, "thread_ts": posted["ts"]})
             except DeliveryError as exc:
+                logger.warning("Slack message to %s posted, but not its log reply: %s", channel, exc.message)
                 notes.append(f"{exc.message} (channel {channel})")
         if failures:
             raise summarise(failures, len(self.channels))

@@ -280,3 +280,16 @@ def test_check_reports_a_wrong_option_with_a_hint(settings):
 def test_the_handler_tells_its_templates_nothing_is_attached_without_the_option(logged_report):
     handler = MailNotificationHandler("mail", options={"recipients": "ops@example.com"})
     assert handler.context(logged_report(1))["log_attachment"] is None
+
+
+def test_a_log_file_gone_after_rendering_sends_the_mail_and_notes_it(settings, smtp_settings, logged_report):
+    handler = MailNotificationHandler("mail", options={"recipients": "ops@example.com", "attach_log": True})
+    report = logged_report(3)
+    message = handler.render(report)
+    os.remove(report.logfile)
+
+    note = handler.send(message)
+
+    assert note == "sent without the log attached: its log file could not be read"
+    [received] = smtp_settings.messages
+    assert attachments(received) == []
