@@ -19,9 +19,10 @@ from __future__ import annotations
 import gzip
 import io
 import os
-from collections import deque
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
 from django.utils.text import slugify
@@ -44,6 +45,8 @@ MIN_MAX_BYTES = 1024
 NOTE_ROOM = 256
 #: How far past the cut the kept part may start, to start on a whole line.
 _ALIGN_BYTES = 64 * 1024
+#: How far the kept lines may outgrow the budget before the first are dropped (at the end, none).
+_SLACK = MB
 
 
 @dataclass(frozen=True)
@@ -153,14 +156,14 @@ def build_log_attachment(
         # now cut after all, room is needed for the note.
         kept.fit(max_bytes - NOTE_ROOM)
     left_out = start + kept.dropped
-    note = _note(left_out, len(kept.lines), n_lines, log_url).encode("utf-8") if left_out else b""
-    content = note + b"".join(line for line, _size in kept.lines)
+    note = _note(left_out, len(kept.starts), n_lines, log_url).encode("utf-8") if left_out else b""
     if not plan.compressed:
-        return plan.filename, content.decode("utf-8"), "text/plain"
+        return plan.filename, (note + kept.buffer).decode("utf-8"), "text/plain"
     buffer = io.BytesIO()
     # mtime 0: the same log gives the same bytes; the name inside is the .log's.
     with gzip.GzipFile(filename=plan.filename.removesuffix(".gz"), mode="wb", fileobj=buffer, mtime=0) as gz:
-        gz.write(content)
+        gz.write(note)
+        gz.write(kept.buffer)
     return plan.filename, buffer.getvalue(), "application/gzip"
 
 
@@ -196,28 +199,44 @@ def _character_start(data: bytes, index: int) -> int:
     return index
 
 
-@dataclass
 class _Kept:
-    """The cleaned lines kept, each with the bytes it took in the file, and what was dropped."""
+    """The cleaned lines kept, one after the other in one buffer, with where each starts in it
+    and how many bytes it took in the file: a few bytes a line beside the text itself."""
 
-    lines: deque[tuple[bytes, int]] = field(default_factory=deque)
-    total: int = 0
-    #: Bytes of the file dropped from the front.
-    dropped: int = 0
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.buffer = bytearray()
+        self.starts = array("q")
+        self.sizes = array("q")
+        #: Bytes of the file dropped from the front.
+        self.dropped = 0
+
+    def add(self, line: bytes, size: int) -> None:
+        self.starts.append(len(self.buffer))
+        self.sizes.append(size)
+        self.buffer += line
+        if len(self.buffer) > self.budget + _SLACK:
+            self.fit(self.budget)
 
     def fit(self, budget: int) -> None:
         """Drop lines from the front until the rest takes at most ``budget`` bytes; a last
         line longer than that alone keeps its end."""
-        while self.total > budget and self.lines:
-            line, size = self.lines.popleft()
-            self.total -= len(line)
-            if self.lines:
-                self.dropped += size
-                continue
-            cut = _character_start(line, len(line) - budget)
-            self.lines.append((line[cut:], max(size - cut, 0)))
-            self.total += len(line) - cut
-            self.dropped += min(cut, size)
+        excess = len(self.buffer) - budget
+        if excess <= 0:
+            return
+        first = bisect_left(self.starts, excess)
+        if first < len(self.starts):
+            cut = self.starts[first]
+        else:
+            first -= 1
+            cut = _character_start(self.buffer, excess)
+            within = min(cut - self.starts[first], self.sizes[first])
+            self.dropped += within
+            self.sizes[first] -= within
+        self.dropped += sum(self.sizes[:first])
+        del self.buffer[:cut]
+        self.starts = array("q", (max(start - cut, 0) for start in self.starts[first:]))
+        del self.sizes[:first]
 
 
 def _end_of_log(fh: BinaryIO, start: int, budget: int, secrets: list[str]) -> _Kept:
@@ -225,7 +244,7 @@ def _end_of_log(fh: BinaryIO, start: int, budget: int, secrets: list[str]) -> _K
     hidden and ending in a newline, the fewest dropped from the front to fit ``budget`` bytes
     (a cleaned line can be longer than it was: ``[secret]``)."""
     fh.seek(start)
-    kept = _Kept()
+    kept = _Kept(budget)
     pieces: list[str] = []
     for piece in read_pieces(fh):
         pieces.append(piece.text)
@@ -233,8 +252,6 @@ def _end_of_log(fh: BinaryIO, start: int, budget: int, secrets: list[str]) -> _K
             continue
         raw = "".join(pieces)
         pieces = []
-        line = (redact(printable(raw), secrets) + "\n").encode("utf-8")
-        kept.lines.append((line, len(raw.encode("utf-8")) + 1))
-        kept.total += len(line)
-        kept.fit(budget)
+        kept.add((redact(printable(raw), secrets) + "\n").encode("utf-8"), len(raw.encode("utf-8")) + 1)
+    kept.fit(budget)
     return kept
