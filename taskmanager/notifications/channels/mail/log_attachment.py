@@ -191,7 +191,7 @@ def _line_start(fh: BinaryIO, start: int) -> int:
     return start - 1 + _character_start(ahead, 1)
 
 
-def _character_start(data: bytes, index: int) -> int:
+def _character_start(data: bytes | bytearray, index: int) -> int:
     """``index``, or the first index after it that does not fall inside a UTF-8 character."""
     for _ in range(3):
         if index < len(data) and 0x80 <= data[index] <= 0xBF:
