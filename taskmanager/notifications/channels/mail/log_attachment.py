@@ -19,8 +19,6 @@ from __future__ import annotations
 import gzip
 import io
 import os
-from array import array
-from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
@@ -151,12 +149,12 @@ def build_log_attachment(
             kept = _end_of_log(fh, start, max_bytes - NOTE_ROOM if plan.cut else max_bytes, secrets)
     except OSError:
         return None  # removed since the message was rendered: the mail goes without it
-    if kept.dropped and not plan.cut:
+    if kept.left_out and not plan.cut:
         # Hidden secrets made the lines longer than the file (short secrets, "[secret]"):
         # now cut after all, room is needed for the note.
         kept.fit(max_bytes - NOTE_ROOM)
-    left_out = start + kept.dropped
-    note = _note(left_out, len(kept.starts), n_lines, log_url).encode("utf-8") if left_out else b""
+    left_out = kept.left_out
+    note = _note(left_out, kept.lines, n_lines, log_url).encode("utf-8") if left_out else b""
     if not plan.compressed:
         return plan.filename, (note + kept.buffer).decode("utf-8"), "text/plain"
     buffer = io.BytesIO()
@@ -200,58 +198,77 @@ def _character_start(data: bytes | bytearray, index: int) -> int:
 
 
 class _Kept:
-    """The cleaned lines kept, one after the other in one buffer, with where each starts in it
-    and how many bytes it took in the file: a few bytes a line beside the text itself."""
+    """The cleaned log kept, in one buffer, and where in the file its first byte comes from."""
 
-    def __init__(self, budget: int) -> None:
+    def __init__(self, budget: int, start: int) -> None:
         self.budget = budget
         self.buffer = bytearray()
-        self.starts = array("q")
-        self.sizes = array("q")
-        #: Bytes of the file dropped from the front.
-        self.dropped = 0
+        #: The bytes of the file before the first byte kept: left out.
+        self.left_out = start
 
-    def add(self, line: bytes, size: int) -> None:
-        self.starts.append(len(self.buffer))
-        self.sizes.append(size)
-        self.buffer += line
+    def extend(self, text: str) -> None:
+        self.buffer += text.encode("utf-8")
         if len(self.buffer) > self.budget + _SLACK:
             self.fit(self.budget)
 
     def fit(self, budget: int) -> None:
-        """Drop lines from the front until the rest takes at most ``budget`` bytes; a last
-        line longer than that alone keeps its end."""
+        """Drop the first lines until the rest takes at most ``budget`` bytes; a last line
+        longer than that alone keeps its end."""
         excess = len(self.buffer) - budget
         if excess <= 0:
             return
-        first = bisect_left(self.starts, excess)
-        if first < len(self.starts):
-            cut = self.starts[first]
-        else:
-            first -= 1
-            cut = _character_start(self.buffer, excess)
-            within = min(cut - self.starts[first], self.sizes[first])
-            self.dropped += within
-            self.sizes[first] -= within
-        self.dropped += sum(self.sizes[:first])
+        newline = self.buffer.find(b"\n", excess - 1)
+        whole = newline != -1 and newline + 1 < len(self.buffer)
+        cut = newline + 1 if whole else _character_start(self.buffer, excess)
+        # Counted in the cleaned text: about the file's bytes (a hidden secret has another length).
+        self.left_out += cut
         del self.buffer[:cut]
-        self.starts = array("q", (max(start - cut, 0) for start in self.starts[first:]))
-        del self.sizes[:first]
+
+    @property
+    def lines(self) -> int:
+        return self.buffer.count(b"\n")
 
 
 def _end_of_log(fh: BinaryIO, start: int, budget: int, secrets: list[str]) -> _Kept:
-    """The lines from ``start`` to the end of the file, each made printable with the secrets
-    hidden and ending in a newline, the fewest dropped from the front to fit ``budget`` bytes
-    (a cleaned line can be longer than it was: ``[secret]``)."""
+    """The log from ``start`` to the end of the file, made printable with the secrets hidden,
+    each line ending in a newline, the fewest lines dropped from the front to fit ``budget``
+    bytes (a cleaned line can be longer than it was: ``[secret]``).
+
+    A long line is cleaned a piece at a time, never held whole: each piece keeps back its end
+    where a secret or an escape sequence may go on in the next piece.
+    """
     fh.seek(start)
-    kept = _Kept(budget)
-    pieces: list[str] = []
+    kept = _Kept(budget, start)
+    held = ""
     for piece in read_pieces(fh):
-        pieces.append(piece.text)
-        if not piece.last:
+        text = held + piece.text
+        if piece.last:
+            kept.extend(redact(printable(text), secrets) + "\n")
+            held = ""
             continue
-        raw = "".join(pieces)
-        pieces = []
-        kept.add((redact(printable(raw), secrets) + "\n").encode("utf-8"), len(raw.encode("utf-8")) + 1)
+        cut = _safe_cut(text, secrets)
+        kept.extend(redact(printable(text[:cut]), secrets))
+        held = text[cut:]
     kept.fit(budget)
     return kept
+
+
+#: Kept back at the end of a piece for an escape sequence that may go on in the next one.
+_ESCAPE_ROOM = 64
+
+
+def _safe_cut(text: str, secrets: list[str]) -> int:
+    """Where ``text`` (a piece of a line, more to come) can be cleaned apart from what follows:
+    before any secret that starts in its last characters or straddles that point, and before an
+    escape sequence that may be unfinished."""
+    longest = max((len(secret) for secret in secrets), default=0)
+    cut = max(len(text) - max(longest, _ESCAPE_ROOM), 0)
+    moved = True
+    while moved:  # moving back before one secret may land inside another: until none straddles
+        moved = False
+        for secret in secrets:
+            found = text.find(secret, max(cut - len(secret) + 1, 0))
+            if found != -1 and found < cut:
+                cut, moved = found, True
+    escape = text.rfind("\x1b", max(cut - _ESCAPE_ROOM, 0), cut)
+    return escape if escape != -1 else cut

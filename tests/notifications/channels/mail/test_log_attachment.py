@@ -9,6 +9,7 @@ import django
 import pytest
 from django.core import checks
 
+from taskmanager.logfiles import PIECE_BYTES
 from taskmanager.notifications.channels.mail.handler import MailNotificationHandler
 from taskmanager.notifications.channels.mail.log_attachment import (
     COMPRESS_ABOVE,
@@ -293,3 +294,28 @@ def test_a_log_file_gone_after_rendering_sends_the_mail_and_notes_it(settings, s
     assert note == "sent without the log attached: its log file could not be read"
     [received] = smtp_settings.messages
     assert attachments(received) == []
+
+
+@pytest.mark.parametrize("offset", [-20, -7, -1, 0, 1])
+def test_a_secret_across_two_pieces_of_a_long_line_is_still_hidden(logged_report, offset):
+    # The reader hands a long line over in pieces of 64 kB: the secret straddles two of them.
+    secret = "hunter2-not-for-logs"
+    line = "x" * (PIECE_BYTES + offset - len(secret) // 2) + secret + "y" * 100_000
+    report = logged_report([line, "ERROR after it"])
+
+    _name, attached, _mimetype = built(plan_log_attachment(report, MB), MB, secrets=[secret])
+
+    content = as_text(attached)
+    assert content.count("[secret]") == 1
+    assert "hunter" not in content
+    assert "for-logs" not in content
+    assert content.endswith("y\nERROR after it\n")
+
+
+def test_an_escape_sequence_across_two_pieces_is_left_out_whole(logged_report):
+    line = "x" * (PIECE_BYTES - 3) + "\x1b[31mred\x1b[0m" + "y" * 10
+    report = logged_report([line])
+
+    _name, attached, _mimetype = built(plan_log_attachment(report, MB), MB)
+
+    assert as_text(attached) == "x" * (PIECE_BYTES - 3) + "red" + "y" * 10 + "\n"
