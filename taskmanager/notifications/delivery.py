@@ -64,7 +64,10 @@ def attempt_delivery(
             error = handler.redact(f"send raised {describe(exc)}")
             return Attempted(sent=False, attempts=attempt, error=error, permanent=False)
         else:
-            return Attempted(sent=True, attempts=attempt, note=handler.redact(note) if note else "")
+            # Only a string is a note: a transport written before notes may return what its
+            # client returned (a response object).
+            note = handler.redact(note) if isinstance(note, str) else ""
+            return Attempted(sent=True, attempts=attempt, note=note)
         if permanent or attempt >= policy.max_attempts:
             return Attempted(sent=False, attempts=attempt, error=error, permanent=permanent)
         wait = policy.delay(attempt, retry_after)

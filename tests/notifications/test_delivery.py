@@ -25,8 +25,8 @@ class ScriptedTransport(Transport):
     def send(self, message):
         self.calls += 1
         outcome = self.script.pop(0) if self.script else None
-        if isinstance(outcome, str):
-            return outcome  # delivered, with a note
+        if isinstance(outcome, str | dict):
+            return outcome  # delivered, with a note (a string) or what a client answered (a dict)
         if outcome is not None:
             raise outcome
         return None
@@ -164,4 +164,9 @@ def test_a_note_from_a_delivered_message_is_kept_secrets_hidden_and_nothing_retr
 
 def test_a_delivery_without_a_note_has_none():
     attempted, _clock = deliver(handler([None]))
+    assert (attempted.sent, attempted.note) == (True, "")
+
+
+def test_what_a_transport_returns_that_is_not_a_string_is_no_note():
+    attempted, _clock = deliver(handler([{"ok": True, "ts": "1.2"}]))
     assert (attempted.sent, attempted.note) == (True, "")
