@@ -296,6 +296,8 @@ class SlackTransport(Transport):
         if reply is None:
             return None, ""
         reply = {"unfurl_links": False, "unfurl_media": False, **reply}
+        if message.test:  # as the message it replies to says
+            reply["text"] = "[TEST] " + reply["text"]
         if self.username:
             reply["username"] = self.username
         if self.icon_emoji:

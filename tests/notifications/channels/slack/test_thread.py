@@ -138,6 +138,17 @@ def test_the_log_is_replied_in_the_thread_of_the_message(fake_slack, make_report
     assert "line 0005 " in reply["blocks"][0]["text"]["text"]
 
 
+def test_the_reply_to_a_test_message_says_so(fake_slack, make_report):
+    test = Message(
+        handler="slack", level="failed", parts={"json": json.dumps(PAYLOAD)}, report=make_report(), test=True
+    )
+
+    transport(fake_slack, thread_log=True).send(test)
+
+    _parent, reply = fake_slack.messages
+    assert reply["text"] == "[TEST] nightly import: last 3 log lines"
+
+
 def test_there_is_no_reply_by_default(fake_slack, make_report):
     transport(fake_slack).send(message(make_report("failed")))
     assert len(fake_slack.messages) == 1
