@@ -80,3 +80,16 @@ def test_the_capture_benchmark_runs_with_mixed_output_and_prints_its_targets():
     results = {line.split("  ", 1)[1]: line.split()[0] for line in lines if line[:4] in ("PASS", "FAIL")}
     assert results["issue 16: mixed peak RSS < 100 MB"] == "PASS"
     assert results["issue 16: mixed wall <= 1.3x /dev/null"] in ("PASS", "FAIL")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_the_log_attachment_benchmark_runs_and_meets_its_memory_target():
+    done = run_benchmark("log_attachment.py", timeout=100)
+
+    # Its target is peak memory, not time: a busy machine cannot miss it.
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1].split()[:2] == ["log", "time"]
+    assert sum("PASS" in line for line in lines) == 4
+    assert lines[-1] == "every target met"
