@@ -242,8 +242,9 @@ class NotificationHandler:
         except ValueError:
             return minimal
 
-    def send(self, message: Message) -> None:
-        self.transport.send(message)
+    def send(self, message: Message) -> str | None:
+        """Deliver ``message`` with the transport; its note, if any (:meth:`Transport.send`)."""
+        return self.transport.send(message)
 
 
 def check_template_folder(name: str, value: object) -> str:

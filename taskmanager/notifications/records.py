@@ -41,6 +41,8 @@ class Outcome:
     permanent: bool = False
     attempts: int = 0
     delivery_id: int | None = None
+    #: Sent, but something sent along with it was not (see ``Transport.send``).
+    note: str = ""
 
     @classmethod
     def of(
@@ -55,6 +57,7 @@ class Outcome:
             permanent=attempted.permanent,
             attempts=attempted.attempts,
             delivery_id=delivery_id,
+            note=attempted.note,
         )
 
 
@@ -70,7 +73,8 @@ def record(delivery: Delivery, outcome: Outcome, handler: NotificationHandler | 
         delivery.status = Delivery.STATUS_SENT
         delivery.sent_at = timezone.now()
         delivery.permanent = False
-        delivery.last_error = f"sent with a fallback template: {problems}" if problems else ""
+        notes = [f"sent with a fallback template: {problems}"] if problems else []
+        delivery.last_error = "; ".join([*notes, *([outcome.note] if outcome.note else [])])
     else:
         delivery.status = Delivery.STATUS_FAILED
         delivery.permanent = outcome.permanent

@@ -50,10 +50,14 @@ class Transport:
         for key in options:
             raise self.unknown_option(key)
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str | None:
         """Deliver ``message``; raise DeliveryError when it cannot be delivered.
 
         Its parts are finished already (:meth:`finish_part`): send them as they are.
+        Return None, or a note when the message was delivered but something sent along
+        with it was not (Slack's log reply in the message's thread): the delivery counts
+        as sent, so it is never retried nor resent (that would deliver the message twice),
+        and the note is kept on its record.
         """
         raise NotImplementedError(f"{type(self).__name__} must define send(message)")
 
