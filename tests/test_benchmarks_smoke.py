@@ -84,6 +84,16 @@ def test_the_capture_benchmark_runs_with_mixed_output_and_prints_its_targets():
 
 @pytest.mark.slow
 @pytest.mark.timeout(120)
+def test_the_policy_benchmark_runs_and_prints_its_medians():
+    done = run_benchmark("policy.py", timeout=100)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["judge,", "previous"]
+    assert all("median" in line and "(30 reports)" in line for line in lines)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
 def test_the_log_attachment_benchmark_runs_and_meets_its_memory_target():
     done = run_benchmark("log_attachment.py", timeout=100)
 
