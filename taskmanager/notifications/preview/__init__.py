@@ -9,6 +9,7 @@ and every text that leaves this package has the handlers' secrets masked.
 """
 
 from taskmanager.notifications.preview.document import preview_document
+from taskmanager.notifications.preview.events import EVENTS, event_history, sample_event_context
 from taskmanager.notifications.preview.files import part_filename, write_previews
 from taskmanager.notifications.preview.parts import (
     BLOCK_KIT_BUILDER,
@@ -42,6 +43,7 @@ from taskmanager.notifications.preview.sending import Sent, send_test
 
 __all__ = [
     "BLOCK_KIT_BUILDER",
+    "EVENTS",
     "SAMPLE_NOW",
     "SAMPLE_STARTED",
     "UNCONFIGURED",
@@ -56,6 +58,7 @@ __all__ = [
     "configured_secrets",
     "describe_configuration_error",
     "describe_template_error",
+    "event_history",
     "is_html",
     "part_filename",
     "pretty_json",
@@ -63,6 +66,7 @@ __all__ = [
     "render_level",
     "render_previews",
     "report_level",
+    "sample_event_context",
     "sample_report",
     "select_handlers",
     "send_test",

@@ -22,6 +22,7 @@ def preview_document(
     files: Mapping[tuple[str, str, str], Path] | None = None,
     sent: Mapping[tuple[str, str], Sent] | None = None,
     test: bool = False,
+    event: str | None = None,
 ) -> dict[str, Any]:
     """Handlers x levels x parts as one JSON-ready dict (``--format json``)."""
     files = files or {}
@@ -60,6 +61,7 @@ def preview_document(
         "report": None
         if report is None
         else {"id": report.pk, "task": report.task.name, "result": report.invocation_result},
+        "event": event,
         "levels": [level.label for level in levels],
         "test": test,
         "handlers": handlers,
