@@ -438,3 +438,32 @@ def test_send_retries_a_transient_failure_like_a_real_delivery(handlers, slack, 
     out = preview("--send", "--report", str(report.pk), "--handler", "slack")
     assert "Sent as a test (2 attempt(s)" in out
     assert len(slack.messages) == 1
+
+
+# -- the policy's events and decisions ------------------------------------------------------------
+
+
+def test_event_renders_each_handlers_recovery_from_the_ok_sample_by_default(handlers):
+    out = preview("--event", "recovered")
+    assert out.startswith("Notification previews from the sample reports as recovered messages;")
+    assert "== mail · recovered at ok ==" in out
+    assert "== slack · recovered at ok ==" in out
+    assert "== mail · ok ==" not in out
+    assert "--- mail-recovered-ok.subject.txt ---" in out
+
+
+def test_event_renders_a_reminder_at_the_levels_given(handlers):
+    document = preview_json("--event", "reminder", "--level", "errors", "--handler", "mail")
+    assert document["event"] == "reminder"
+    assert document["levels"] == ["errors"]
+    assert list(document["handlers"]["mail"]["levels"]) == ["errors"]
+
+
+def test_event_output_files_are_named_for_the_event(handlers, tmp_path):
+    preview("--event", "reminder", "--output", str(tmp_path), "--handler", "slack")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["slack-reminder-failed.json"]
+
+
+def test_an_event_of_a_real_report_is_refused_as_the_policys_to_decide(handlers, report):
+    with pytest.raises(CommandError, match="--event renders the sample reports"):
+        preview("--event", "recovered", "--report", str(report.pk))
