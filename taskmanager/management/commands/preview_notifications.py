@@ -19,9 +19,11 @@ from taskmanager.notifications.preview import (
     Rendered,
     Selection,
     Sent,
+    Verdict,
     configured_secrets,
     event_history,
     part_filename,
+    policy_verdicts,
     pretty_json,
     preview_document,
     render_previews,
@@ -113,6 +115,8 @@ class Command(BaseCommand):
                 "UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS (see the Notifications how-to)."
             )
         send = options["send"]
+        # Decided before anything is sent: a test send is recorded, and must not count.
+        verdicts = self._verdicts(report, selection.handlers) if report is not None else []
         previews = render_previews(selection.handlers, levels, report, test=send, event=event)
         files: dict[tuple[str, str, str], Path] = {}
         if options["output"] is not None:
@@ -134,9 +138,12 @@ class Command(BaseCommand):
                 test=send,
                 event=event,
             )
+            for verdict in verdicts:
+                document["handlers"][verdict.handler]["decision"] = verdict.as_dict()
             self._write(json.dumps(document, ensure_ascii=False, indent=2, default=str))
         else:
             self._print(previews, selection, report, files, sent, send)
+            self._print_verdicts(verdicts, report)
         self._fail_on_problems(previews, selection, sent)
 
     def _report(self, pk: int) -> Report:
@@ -147,6 +154,14 @@ class Command(BaseCommand):
         except DatabaseError as exc:
             raise PreviewError(
                 f"Cannot read report {pk} from the database ({exc}): is it migrated?"
+            ) from None
+
+    def _verdicts(self, report: Report, handlers: list[Any]) -> list[Verdict]:
+        try:
+            return policy_verdicts(report, handlers)
+        except DatabaseError as exc:
+            raise PreviewError(
+                f"Cannot read the notification policy's state from the database ({exc}): is it migrated?"
             ) from None
 
     def _send(self, previews: list[HandlerPreview], report: Any) -> dict[tuple[str, str], Sent]:
@@ -194,6 +209,23 @@ class Command(BaseCommand):
             folder = next(iter(files.values())).parent
             self._write("")
             self._write(f"{len(files)} files written to {folder}")
+
+    def _print_verdicts(self, verdicts: list[Verdict], report: Report | None) -> None:
+        """Each handler's decision on a real report, last, where a terminal leaves it in sight."""
+        if not verdicts or report is None:
+            return
+        self._write("")
+        self._write(
+            f"==== Would report {report.pk} be sent if it finished now? ====", self.style.MIGRATE_HEADING
+        )
+        self._write(
+            "(the policy's decision, after what each handler has been told so far; nothing is recorded)"
+        )
+        for verdict in verdicts:
+            style = self.style.SUCCESS if verdict.send else self.style.WARNING
+            self._write(f"{verdict.handler}: {verdict.describe()}", style)
+            when = "; ".join(recorded.describe() for recorded in verdict.recorded) or "no delivery record"
+            self._write(f"    when it ran: {when}")
 
     def _print_rendered(
         self, rendered: Rendered, files: dict[tuple[str, str, str], Path], outcome: Sent | None

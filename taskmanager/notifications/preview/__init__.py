@@ -8,6 +8,7 @@ Previews render strictly (a template error is an error here, not a fallback)
 and every text that leaves this package has the handlers' secrets masked.
 """
 
+from taskmanager.notifications.preview.decisions import Recorded, Verdict, policy_verdicts
 from taskmanager.notifications.preview.document import preview_document
 from taskmanager.notifications.preview.events import EVENTS, event_history, sample_event_context
 from taskmanager.notifications.preview.files import part_filename, write_previews
@@ -50,10 +51,12 @@ __all__ = [
     "HandlerPreview",
     "HtmlSummary",
     "PreviewError",
+    "Recorded",
     "Redactor",
     "Rendered",
     "Selection",
     "Sent",
+    "Verdict",
     "block_kit_builder_url",
     "configured_secrets",
     "describe_configuration_error",
@@ -61,6 +64,7 @@ __all__ = [
     "event_history",
     "is_html",
     "part_filename",
+    "policy_verdicts",
     "pretty_json",
     "preview_document",
     "render_level",

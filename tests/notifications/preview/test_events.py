@@ -41,7 +41,9 @@ def test_the_previous_sample_report_is_of_the_same_task_and_has_no_link() -> Non
 
 
 def test_the_times_are_in_the_current_time_zone_as_the_other_context_times() -> None:
-    failing_since = sample_event_context("reminder", sample_report(Level.FAILED), Level.FAILED)["failing_since"]
+    failing_since = sample_event_context("reminder", sample_report(Level.FAILED), Level.FAILED)[
+        "failing_since"
+    ]
     assert str(failing_since.tzinfo) == "Europe/Rome"
     assert f"{failing_since:%H:%M}" == "00:10"
 

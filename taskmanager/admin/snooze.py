@@ -1,0 +1,112 @@
+"""Snoozing a task's notifications from the admin: the actions, the list's column, the task page's line.
+
+A snooze is :attr:`Task.notifications_snoozed_until`: while it lies ahead the policy keeps the
+task's reports to itself (each leaves a ``skipped`` delivery saying "snoozed until ..."), and
+the first report after it is judged as under ``notify: "change"``. The admin only writes the
+field; the policy reads it.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from taskmanager.models import Task
+from taskmanager.notification_state import is_until_resumed, resume, snooze
+
+#: The lengths the actions offer: (action name, label, length; None until resumed).
+SNOOZE_ACTIONS: tuple[tuple[str, str, datetime.timedelta | None], ...] = (
+    ("snooze_notifications_hour", _("Snooze notifications for 1 hour"), datetime.timedelta(hours=1)),
+    ("snooze_notifications_day", _("Snooze notifications for 1 day"), datetime.timedelta(days=1)),
+    ("snooze_notifications_until_resumed", _("Snooze notifications until resumed"), None),
+)
+
+
+def snooze_label(until: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
+    """``"until 14:00"`` (today), ``"until 3 Mar 14:00"``, ``"until resumed"``, or ``""`` when not
+    snoozed (never, or a snooze that has run out), in the current time zone."""
+    now = now or timezone.now()
+    if is_until_resumed(until):
+        return gettext("until resumed")
+    if until is None or until <= now:
+        return ""
+    local, today = timezone.localtime(until), timezone.localtime(now).date()
+    shown = dateformat.format(local, "H:i" if local.date() == today else "j M H:i")
+    return gettext("until %(time)s") % {"time": shown}
+
+
+class SnoozeAdminMixin(admin.ModelAdmin):
+    """The snooze and resume actions of the task list, and how a snooze is shown."""
+
+    snooze_actions = [name for name, _label, _length in SNOOZE_ACTIONS] + ["resume_notifications"]
+
+    @admin.display(description=_("notifications snoozed"), ordering="notifications_snoozed_until")
+    def notifications_snooze(self, obj: Task) -> str:
+        return snooze_label(obj.notifications_snoozed_until)
+
+    @admin.display(description=_("notifications snoozed"))
+    def notifications_snooze_status(self, obj: Task) -> str:
+        label = snooze_label(obj.notifications_snoozed_until)
+        if not label:
+            return gettext("no (the task list's actions snooze a task for 1 hour, 1 day or until resumed)")
+        return gettext("%(until)s: reports are recorded as skipped, not sent (resume from the task list)") % {
+            "until": label
+        }
+
+    def _snooze(
+        self, request: HttpRequest, queryset: QuerySet[Task], length: datetime.timedelta | None
+    ) -> None:
+        now = timezone.now()
+        until = None if length is None else now + length
+        tasks = list(queryset.only("pk"))
+        for task in tasks:
+            snooze(task, until)
+        count = len(tasks)
+        label = snooze_label(tasks[0].notifications_snoozed_until, now) if tasks else ""
+        self.message_user(
+            request,
+            ngettext(
+                "Notifications of %(count)d task snoozed %(until)s: its reports are recorded as skipped.",
+                "Notifications of %(count)d tasks snoozed %(until)s: their reports are recorded as skipped.",
+                count,
+            )
+            % {"count": count, "until": label},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=SNOOZE_ACTIONS[0][1], permissions=["change"])
+    def snooze_notifications_hour(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
+        self._snooze(request, queryset, SNOOZE_ACTIONS[0][2])
+
+    @admin.action(description=SNOOZE_ACTIONS[1][1], permissions=["change"])
+    def snooze_notifications_day(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
+        self._snooze(request, queryset, SNOOZE_ACTIONS[1][2])
+
+    @admin.action(description=SNOOZE_ACTIONS[2][1], permissions=["change"])
+    def snooze_notifications_until_resumed(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
+        self._snooze(request, queryset, SNOOZE_ACTIONS[2][2])
+
+    @admin.action(description=_("Resume notifications"), permissions=["change"])
+    def resume_notifications(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
+        now, count = timezone.now(), 0
+        # A snooze that ran out is cleared too, silently: nothing changes for it.
+        for task in queryset.exclude(notifications_snoozed_until=None).only(
+            "pk", "notifications_snoozed_until"
+        ):
+            count += task.notifications_snoozed_until > now
+            resume(task)
+        if count:
+            text = ngettext(
+                "Notifications of %(count)d task resumed: its next report is judged as a change.",
+                "Notifications of %(count)d tasks resumed: their next reports are judged as changes.",
+                count,
+            ) % {"count": count}
+            self.message_user(request, text, messages.SUCCESS)
+        else:
+            self.message_user(request, gettext("None of the selected tasks was snoozed."), messages.INFO)
