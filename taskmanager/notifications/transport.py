@@ -70,13 +70,14 @@ class Transport:
         return text
 
     @classmethod
-    def unknown_option(cls, key: str) -> NotificationConfigurationError:
+    def unknown_option(cls, key: str, also: list[str] | None = None) -> NotificationConfigurationError:
         """The error (check E005) for an option this transport does not take, with the
-        option (or handler key) it most resembles: a misspelt option must never pass."""
+        option (or handler key, or one of ``also``: the keys the handler reads itself) it
+        most resembles: a misspelt option must never pass."""
         import difflib  # on the error's path only: start-up never pays for it
 
         names = cls.option_names()
-        close = difflib.get_close_matches(key, [*names, *HANDLER_KEYS], n=1, cutoff=0.6)
+        close = difflib.get_close_matches(key, [*names, *HANDLER_KEYS, *(also or [])], n=1, cutoff=0.6)
         takes = f"{cls.__name__} takes: {', '.join(names) or 'no options'}."
         return NotificationConfigurationError(
             f"unknown option {key!r} for {cls.__name__}",

@@ -1,0 +1,184 @@
+"""The policy through the real emission: its state in the database, skipped records, routes."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from taskmanager.models import AppCommand, Delivery, HandlerState, Report, Task, TaskCategory
+from taskmanager.notifications.config import get_handlers
+from taskmanager.notifications.policy_state import judge, resume, snooze
+
+LOCMEM = "taskmanager.notifications.channels.locmem.LocmemTransport"
+
+
+def handler(**keys):
+    return {"transport": LOCMEM, "templates": "log", "level": "errors", **keys}
+
+
+@pytest.fixture
+def task(db):
+    command, _ = AppCommand.objects.get_or_create(app_name="sampleapp", name="sample")
+    return Task.objects.create(name="Nightly import", command=command)
+
+
+def report_of(task: Task, result: str, minutes: float = 0) -> Report:
+    started = timezone.now() + datetime.timedelta(minutes=minutes)
+    return Report.objects.create(
+        task=task,
+        invocation_result=result,
+        invocation_datetime=started,
+        end_datetime=started + datetime.timedelta(seconds=30),
+    )
+
+
+def emit(task: Task, sequence) -> list[list[tuple[str, str, str]]]:
+    """(handler, status, event or reason) of each report's deliveries, in handler order."""
+    seen = []
+    for result, minutes in sequence:
+        report = report_of(task, result, minutes)
+        report.emit_notifications()
+        rows = Delivery.objects.filter(report=report).order_by("handler")
+        seen.append([(d.handler, d.status, d.event if d.status != "skipped" else d.reason) for d in rows])
+    return seen
+
+
+SEQUENCE = [("ok", -10), ("failed", 0), ("failed", 10), ("failed", 300), ("errors", 310), ("ok", 320)]
+
+
+def test_every_change_and_reminders_side_by_side_on_one_sequence(settings, outbox, task):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "every": handler(),
+        "change": handler(notify="change"),
+        "remind": handler(notify="change", remind_every="4h"),
+    }
+    seen = emit(task, SEQUENCE)
+    events = [{name: (status, what) for name, status, what in rows} for rows in seen]
+    assert [e.get("every", ("-", ""))[1] for e in events] == ["", "report", "report", "report", "report", ""]
+    statuses = ["-", "sent", "skipped", "skipped", "skipped", "sent"]
+    assert [e.get("change", ("-", ""))[0] for e in events] == statuses
+    assert [e.get("remind", ("-", ""))[1].split(" since")[0] for e in events] == [
+        "",
+        "triggered",
+        "quiet: still failing",
+        "reminder",
+        "quiet: still with errors",
+        "recovered",
+    ]
+    assert [m.handler for m in outbox].count("change") == 2
+    assert all(m.context["event"] for m in outbox)
+
+
+def test_the_messages_carry_event_streak_failing_since_and_the_previous_report(settings, outbox, task):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {"change": handler(notify="change")}
+    emit(task, SEQUENCE)
+    triggered, recovered = outbox
+    assert (triggered.context["event"], triggered.context["streak"]) == ("triggered", 1)
+    assert (recovered.context["event"], recovered.context["streak"]) == ("recovered", 4)
+    first_failure = Report.objects.filter(task=task, invocation_result="failed").order_by("id").first()
+    assert recovered.context["failing_since"] == timezone.localtime(first_failure.invocation_datetime)
+    assert recovered.context["previous"].invocation_result == "errors"
+    assert triggered.context["previous"].invocation_result == "ok"
+
+
+def test_the_first_report_of_a_task_has_no_previous(settings, outbox, task):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {"every": handler()}
+    emit(task, [("failed", 0)])
+    assert outbox[0].context["previous"] is None
+    assert outbox[0].context["event"] == "report"
+
+
+def test_the_state_row_remembers_what_the_handler_was_told(settings, task):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {"change": handler(notify="change")}
+    emit(task, [("failed", 0), ("errors", 10)])
+    state = HandlerState.objects.get(task=task, handler="change")
+    assert (state.streak, state.last_sent_result, state.judged) == (2, "failed", 2)
+
+
+# -- routes -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def billing(task):
+    task.category = TaskCategory.objects.create(name="billing")
+    task.save()
+    return task
+
+
+def test_a_route_lets_through_only_the_tasks_and_categories_it_names(settings, outbox, billing):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "imports": handler(tasks=["Nightly *"]),
+        "billing": handler(categories=["bill*"]),
+        "both": handler(tasks=["Nightly *"], categories=["reports"]),
+        "not-nightly": handler(exclude_tasks=["Nightly*"]),
+        "not-billing": handler(exclude_categories=["billing"]),
+    }
+    (rows,) = emit(billing, [("failed", 0)])
+    assert rows == [
+        ("billing", "sent", "report"),
+        ("both", "skipped", 'not routed: category "billing"'),
+        ("imports", "sent", "report"),
+        ("not-billing", "skipped", 'not routed: category "billing" is excluded'),
+        ("not-nightly", "skipped", 'not routed: task "Nightly import" is excluded'),
+    ]
+    assert sorted(m.handler for m in outbox) == ["billing", "imports"]
+
+
+def test_a_task_with_no_category_matches_no_categories_entry(settings, outbox, task):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "billing": handler(categories=["*"]),
+        "not-billing": handler(exclude_categories=["*"]),
+    }
+    (rows,) = emit(task, [("failed", 0)])
+    assert rows == [("billing", "skipped", "not routed: no category"), ("not-billing", "sent", "report")]
+
+
+def test_a_report_below_the_level_leaves_no_record_even_where_it_is_not_routed(settings, task):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {"billing": handler(categories=["billing"])}
+    assert emit(task, [("warnings", 0)]) == [[]]
+
+
+def test_a_report_not_routed_leaves_the_state_alone(settings, billing):
+    other = handler(categories=["other"], notify="change")
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {"other": other}
+    emit(billing, [("failed", 0)])
+    assert not HandlerState.objects.filter(task=billing).exists()
+
+
+# -- the snooze ---------------------------------------------------------------------------
+
+
+def test_a_snoozed_task_leaves_skipped_records_and_its_next_report_is_judged_on_change(
+    settings, outbox, task
+):
+    settings.TIME_ZONE = "UTC"
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {"every": handler()}
+    emit(task, [("failed", -5)])
+    until = timezone.now().replace(hour=23, minute=59, second=0, microsecond=0)
+    snooze(task, until)
+    (rows,) = emit(task, [("failed", 0)])
+    assert rows == [("every", "skipped", "snoozed until 23:59")]
+    resume(task)
+    assert emit(task, [("ok", 5), ("failed", 10)]) == [
+        [("every", "sent", "recovered")],
+        [("every", "sent", "report")],
+    ]
+    assert [m.context["event"] for m in outbox] == ["report", "recovered", "report"]
+
+
+def test_a_snooze_until_resumed_lasts_until_resumed(settings, task):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {"every": handler()}
+    snooze(task, None)
+    task.refresh_from_db()
+    assert task.notifications_snoozed_until.year == 9999
+    assert emit(task, [("failed", 0)]) == [[("every", "skipped", "snoozed until resumed")]]
+
+
+def test_judge_reads_the_snooze_fresh_from_the_database(settings, task):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {"every": handler()}
+    report = report_of(task, "failed")
+    until = timezone.now() + datetime.timedelta(hours=1)
+    Task.objects.filter(pk=task.pk).update(notifications_snoozed_until=until)
+
+    (decision,) = judge(report, get_handlers()).values()
+    assert decision.reason.startswith("snoozed until ")
