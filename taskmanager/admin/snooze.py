@@ -13,12 +13,13 @@ import datetime
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from taskmanager.models import Task
-from taskmanager.notification_state import is_until_resumed, resume, snooze
+from taskmanager.notifications.policy import snooze_text
+from taskmanager.notifications.policy_state import resume, snooze
 
 #: The lengths the actions offer: (action name, label, length; None until resumed).
 SNOOZE_ACTIONS: tuple[tuple[str, str, datetime.timedelta | None], ...] = (
@@ -29,16 +30,13 @@ SNOOZE_ACTIONS: tuple[tuple[str, str, datetime.timedelta | None], ...] = (
 
 
 def snooze_label(until: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
-    """``"until 14:00"`` (today), ``"until 3 Mar 14:00"``, ``"until resumed"``, or ``""`` when not
-    snoozed (never, or a snooze that has run out), in the current time zone."""
+    """``"until 14:00"`` (today), ``"until 2026-03-03 14:00"``, ``"until resumed"``, or ``""`` when
+    not snoozed (never, or a snooze that has run out), in the current time zone: the words of
+    the skipped records' reason."""
     now = now or timezone.now()
-    if is_until_resumed(until):
-        return gettext("until resumed")
     if until is None or until <= now:
         return ""
-    local, today = timezone.localtime(until), timezone.localtime(now).date()
-    shown = dateformat.format(local, "H:i" if local.date() == today else "j M H:i")
-    return gettext("until %(time)s") % {"time": shown}
+    return snooze_text(until, now)
 
 
 class SnoozeAdminMixin(admin.ModelAdmin):
@@ -64,7 +62,7 @@ class SnoozeAdminMixin(admin.ModelAdmin):
     ) -> None:
         now = timezone.now()
         until = None if length is None else now + length
-        tasks = list(queryset.only("pk"))
+        tasks = list(queryset.select_related(None).only("pk"))
         for task in tasks:
             snooze(task, until)
         count = len(tasks)
@@ -96,8 +94,10 @@ class SnoozeAdminMixin(admin.ModelAdmin):
     def resume_notifications(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
         now, count = timezone.now(), 0
         # A snooze that ran out is cleared too, silently: nothing changes for it.
-        for task in queryset.exclude(notifications_snoozed_until=None).only(
-            "pk", "notifications_snoozed_until"
+        for task in (
+            queryset.select_related(None)
+            .exclude(notifications_snoozed_until=None)
+            .only("pk", "notifications_snoozed_until")
         ):
             count += task.notifications_snoozed_until > now
             resume(task)

@@ -125,8 +125,8 @@ def test_a_snooze_ending_today_shows_its_time_in_the_current_time_zone() -> None
     assert snooze_label(NOON_UTC + datetime.timedelta(hours=1), NOON_UTC) == "until 14:00"
 
 
-def test_a_snooze_ending_another_day_shows_the_day_too() -> None:
-    assert snooze_label(NOON_UTC + datetime.timedelta(days=1), NOON_UTC) == "until 3 Mar 13:00"
+def test_a_snooze_ending_another_day_shows_the_date_too() -> None:
+    assert snooze_label(NOON_UTC + datetime.timedelta(days=1), NOON_UTC) == "until 2026-03-03 13:00"
 
 
 def test_a_snooze_until_resumed_says_so() -> None:

@@ -34,8 +34,8 @@ def handlers(settings):
 @pytest.fixture
 def tasks() -> tuple[Task, Task]:
     imports = TaskCategory.objects.create(name="imports")
-    fails = AppCommand.objects.create(app_name="sampleapp", name="fails")
-    ok = AppCommand.objects.create(app_name="sampleapp", name="ends_ok")
+    fails = AppCommand.objects.create(app_name="tests.sampleapp", name="fails")
+    ok = AppCommand.objects.create(app_name="tests.sampleapp", name="ends_ok")
     return (
         Task.objects.create(name="Nightly catalogue import", command=fails, category=imports),
         Task.objects.create(name="Weekly price export", command=ok, category=imports),
@@ -80,7 +80,7 @@ def test_snooze_then_a_failing_run_is_recorded_as_skipped_then_resume(live_serve
             page.click("button[name=index]")
             expect(page.locator("ul.messagelist")).to_contain_text("ran: FAILED")
             page.click("ul.messagelist a:text('See the report')")
-            deliveries = page.locator("#delivery_set-group")
+            deliveries = page.locator("#deliveries-group")
             expect(deliveries).to_contain_text("ops-log")
             expect(deliveries).to_contain_text("skipped")
             expect(deliveries).to_contain_text(f"snoozed {until}")
@@ -98,6 +98,7 @@ def test_snooze_then_a_failing_run_is_recorded_as_skipped_then_resume(live_serve
     delivery = Delivery.objects.get(report__task=failing)
     assert delivery.status == Delivery.STATUS_SKIPPED
     assert listed.stat().st_size > 20_000
+    assert skipped.stat().st_size > 5_000
     if os.environ.get("UPDATE_SCREENSHOTS"):
         for picture in (listed, skipped):
             shutil.copyfile(picture, DOCS_IMAGES / picture.name)
