@@ -14,7 +14,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from taskmanager.models import AppCommand, Delivery, Report, Task
+from taskmanager.models import AppCommand, Delivery, HandlerState, Report, Task
 from taskmanager.notifications.checks import check_notification_settings
 from taskmanager.notifications.preview import BLOCK_KIT_BUILDER
 from tests.fakes import FakeSlack
@@ -467,3 +467,37 @@ def test_event_output_files_are_named_for_the_event(handlers, tmp_path):
 def test_an_event_of_a_real_report_is_refused_as_the_policys_to_decide(handlers, report):
     with pytest.raises(CommandError, match="--event renders the sample reports"):
         preview("--event", "recovered", "--report", str(report.pk))
+
+
+def test_a_real_report_says_whether_each_handler_would_send_it_and_records_nothing(handlers, report):
+    out = preview("--report", str(report.pk))
+    decided = out.split(f"==== Would report {report.pk} be sent if it finished now? ====")[1]
+    assert "mail: would send it as report\n    when it ran: no delivery record" in decided
+    assert "slack: would send it as report" in decided
+    assert not HandlerState.objects.exists()
+    assert not Delivery.objects.exists()
+
+
+def test_the_decision_says_why_not_and_what_was_recorded_when_the_report_ran(handlers, settings, report):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS["slack"]["categories"] = ["billing"]
+    Delivery.objects.create(
+        report=report,
+        handler="slack",
+        level="errors",
+        status=Delivery.STATUS_SKIPPED,
+        reason="not routed: no category",
+    )
+    out = preview("--report", str(report.pk), "--handler", "slack")
+    assert "slack: would not send it: not routed: no category" in out
+    assert "when it ran: skipped (not routed: no category)" in out
+
+    decision = preview_json("--report", str(report.pk), "--handler", "slack")["handlers"]["slack"]["decision"]
+    assert decision["send"] is False
+    assert decision["why"] == "not routed: no category"
+    assert decision["leaves_record"] is True
+    assert [r["status"] for r in decision["recorded"]] == ["skipped"]
+
+
+def test_the_sample_previews_carry_no_decision(handlers):
+    assert "decision" not in preview_json("--level", "errors")["handlers"]["mail"]
+    assert "Would report" not in preview("--level", "errors")
