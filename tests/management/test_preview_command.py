@@ -501,3 +501,14 @@ def test_the_decision_says_why_not_and_what_was_recorded_when_the_report_ran(han
 def test_the_sample_previews_carry_no_decision(handlers):
     assert "decision" not in preview_json("--level", "errors")["handlers"]["mail"]
     assert "Would report" not in preview("--level", "errors")
+
+
+def test_an_event_is_marked_as_sent_only_by_handlers_whose_policy_sends_it(handlers, settings):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS["mail"].update(notify="change", remind_every="4h")
+    levels = {
+        name: entry["levels"] for name, entry in preview_json("--event", "reminder")["handlers"].items()
+    }
+    assert levels["mail"]["failed"]["sends"] is True
+    assert levels["slack"]["failed"]["sends"] is False
+    assert 'its notify is "every"' in levels["slack"]["failed"]["why_not_sent"]
+    assert 'notify is "every", not "change")' in preview("--event", "reminder", "--handler", "slack")

@@ -36,6 +36,7 @@ def preview_document(
             outcome = sent.get(key)
             entry["levels"][rendered.level] = {
                 "sends": rendered.sends,
+                "why_not_sent": rendered.why_not_sent or None,
                 "parts": rendered.parts,
                 "files": {
                     part: str(files[(preview.name, rendered.level, part)])

@@ -15,6 +15,8 @@ from typing import Any
 from django.utils import timezone
 
 from taskmanager.models import Report
+from taskmanager.notifications.handlers import NotificationHandler
+from taskmanager.notifications.policy import Notify
 from taskmanager.notifications.samples import sample_report
 from taskmanager.results import Level
 
@@ -72,8 +74,23 @@ def sample_event_context(event: str, report: Report, level: Level) -> dict[str, 
     return {
         "event": event,
         "previous": previous,
+        "previous_url": None,
         "streak": history.streak,
         "failing_since": timezone.localtime(failing_since)
         if timezone.is_aware(failing_since)
         else failing_since,
     }
+
+
+def why_event_not_sent(handler: NotificationHandler, event: str, level: Level) -> str:
+    """Why ``handler`` never sends ``event`` at ``level`` ("" when it may)."""
+    policy = handler.policy
+    if policy.notify is not Notify.CHANGE:
+        return f'this handler sends no {event} messages: its notify is "{policy.notify}", not "change"'
+    if event == "recovered" and level >= handler.level:
+        return f"a recovery is a report below the handler's level ({handler.level}), which this is not"
+    if event == "reminder" and policy.remind_every is None:
+        return "this handler sends no reminders: it has no remind_every"
+    if event == "reminder" and level < handler.level:
+        return f"below the handler's level ({handler.level}): nothing to remind of"
+    return ""

@@ -16,7 +16,7 @@ from taskmanager.models import Report
 from taskmanager.notifications.exceptions import NotificationTemplateError, TemplateNotFound
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.message import Message
-from taskmanager.notifications.preview.events import sample_event_context
+from taskmanager.notifications.preview.events import sample_event_context, why_event_not_sent
 from taskmanager.notifications.preview.parts import block_kit_builder_url
 from taskmanager.notifications.samples import sample_report as build_sample_report
 from taskmanager.results import Level
@@ -45,6 +45,8 @@ class Rendered:
     note: str = ""
     #: The policy's event rendered (``--event``), None for a plain report.
     event: str | None = None
+    #: Why the handler never sends this event at this level ("" when it may, or no event).
+    why_not: str = ""
     #: The message as the transport would get it (secrets included): for sending only.
     message: Message | None = field(default=None, repr=False)
 
@@ -53,7 +55,7 @@ class Rendered:
         """Why reports like this one are not sent by the handler ("" when they are)."""
         if self.sends:
             return ""
-        return "below the handler's level: reports like this are not sent"
+        return self.why_not or "below the handler's level: reports like this are not sent"
 
     @property
     def ok(self) -> bool:
@@ -101,7 +103,9 @@ def render_level(
     ``event`` (``"recovered"``, ``"reminder"``) renders the policy's message for that event, with
     the sample history of :mod:`.events` in the context (sample reports only).
     """
-    rendered = Rendered(handler=handler.name, level=level.label, sends=level >= handler.level, event=event)
+    why_not = why_event_not_sent(handler, event, level) if event is not None else ""
+    sends = not why_not if event is not None else level >= handler.level
+    rendered = Rendered(handler=handler.name, level=level.label, sends=sends, event=event, why_not=why_not)
     try:
         context = handler.context(report, level=level)
         if now is not None:
@@ -114,6 +118,8 @@ def render_level(
             # The checks only ask for templates at the levels a handler sends at.
             rendered.note = (
                 f"no template at this level, which it never sends at (its level is {handler.level.label})"
+                if event is None
+                else f"no template for it, which it never sends ({why_not})"
             )
         else:
             rendered.error = handler.redact(describe_template_error(exc))

@@ -6,8 +6,15 @@ import datetime
 
 import pytest
 
+from taskmanager.notifications.channels.locmem import LocmemTransport
+from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.preview import SAMPLE_STARTED, sample_report
-from taskmanager.notifications.preview.events import EVENTS, event_history, sample_event_context
+from taskmanager.notifications.preview.events import (
+    EVENTS,
+    event_history,
+    sample_event_context,
+    why_event_not_sent,
+)
 from taskmanager.results import Level
 
 
@@ -57,3 +64,27 @@ def test_each_event_has_a_default_level_on_its_side_of_a_threshold() -> None:
 def test_an_unknown_event_is_refused_with_the_events_there_are() -> None:
     with pytest.raises(ValueError, match="recovered, reminder"):
         event_history("triggered")
+
+
+def policy_handler(**options) -> NotificationHandler:
+    return NotificationHandler(
+        "ops", level=Level.ERRORS, transport_class=LocmemTransport, templates="log", handler_options=options
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "event", "level", "why"),
+    [
+        ({}, "recovered", Level.OK, 'its notify is "every", not "change"'),
+        ({"notify": "change"}, "recovered", Level.ERRORS, "a recovery is a report below the handler's level"),
+        ({"notify": "change"}, "reminder", Level.FAILED, "it has no remind_every"),
+        ({"notify": "change", "remind_every": "4h"}, "reminder", Level.WARNINGS, "nothing to remind of"),
+    ],
+)
+def test_a_handler_that_never_sends_an_event_says_why(options, event, level, why) -> None:
+    assert why in why_event_not_sent(policy_handler(**options), event, level)
+
+
+@pytest.mark.parametrize(("event", "level"), [("recovered", Level.OK), ("reminder", Level.FAILED)])
+def test_a_handler_on_change_with_reminders_sends_both_events(event, level) -> None:
+    assert why_event_not_sent(policy_handler(notify="change", remind_every="4h"), event, level) == ""
