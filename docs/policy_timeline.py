@@ -163,8 +163,42 @@ def main(argv: Sequence[str] | None = None, decide: Decide | None = None) -> int
 
 
 def policy_decide() -> Decide:
-    """The policy's decision function, wrapped to judge a night's reports in turn."""
-    raise NotImplementedError
+    """The policy's own :func:`~taskmanager.notifications.policy.decide`, judging the night's
+    reports in turn from a handler that was told nothing yet (no database: the state is kept
+    here, as the database would keep it)."""
+    _setup_django()
+    from taskmanager.notifications.policy import Policy, State, decide, parse_duration, parse_notify
+    from taskmanager.results import Result
+
+    def judge_night(options: dict[str, str], reports: Sequence[tuple[datetime.datetime, str]]) -> list[Cell]:
+        remind = options.get("remind_every")
+        policy = Policy(
+            Result(options["level"]),
+            parse_notify("notify", options["notify"]),
+            parse_duration("remind_every", remind) if remind else None,
+        )
+        state, cells = State(), []
+        for at, result in reports:
+            decision, state = decide(policy, Result(result), at, state)
+            sent = decision.event if decision.send else None
+            cells.append(Cell(sent, skipped=decision.recorded and not decision.send))
+        return cells
+
+    return judge_night
+
+
+def _setup_django() -> None:
+    """The least Django the policy's modules need to import (no database is opened)."""
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        sys.path.insert(0, str(ROOT))
+        settings.configure(
+            INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "taskmanager"],
+            USE_TZ=False,
+        )
+        django.setup()
 
 
 if __name__ == "__main__":
