@@ -400,9 +400,10 @@ def test_deploy_names_an_undefined_variable_with_its_file_and_line(settings, fol
     template.write_text("{{ task_name }}\n{{ taks_name }}\n")
     messages = deploy_checks(settings, {"log": {"class": "taskmanager.notifications.LogNotificationHandler"}})
     assert ids(messages) == ["taskmanager.E011"]
+    # The folder's own default.txt serves the policy's recovery and reminder too.
     assert messages[0].msg == (
-        "Notification handler 'log' cannot render the sample report at level errors, failed: "
-        f"{template}, line 2: UndefinedError: 'taks_name' is undefined (from "
+        "Notification handler 'log' cannot render the sample report at level errors, failed, "
+        f"ok as a recovered, errors as a reminder: {template}, line 2: UndefinedError: 'taks_name' is undefined (from "
         f"UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS ({folder}))"
     )
 
@@ -458,7 +459,7 @@ def test_a_misspelt_template_file_name_is_w003_with_the_name_it_resembles(settin
     messages = run_checks(settings, {"slack": SLACK})
     assert ids(messages) == ["taskmanager.W003"]
     assert messages[0].msg.startswith(f"Notification template {folder / 'slack' / 'faild.json'} is not used")
-    assert "named <level>.<part> or default.<part>" in messages[0].msg
+    assert "named <level>.<part>, default.<part> or <event>.<part>" in messages[0].msg
     assert messages[0].hint == "Did you mean 'failed.json'?"
 
 
