@@ -512,3 +512,13 @@ def test_an_event_is_marked_as_sent_only_by_handlers_whose_policy_sends_it(handl
     assert levels["slack"]["failed"]["sends"] is False
     assert 'its notify is "every"' in levels["slack"]["failed"]["why_not_sent"]
     assert 'notify is "every", not "change")' in preview("--event", "reminder", "--handler", "slack")
+
+
+def test_event_renders_the_shipped_recovery_and_reminder_wording_with_the_sample_history(handlers):
+    recovered = preview_json("--event", "recovered", "--handler", "mail")["handlers"]["mail"]["levels"]["ok"]
+    assert recovered["parts"]["subject.txt"].startswith(
+        "Recovered: Nightly catalogue import is ok again after 5 failed runs since "
+    )
+    assert "The run before it: failed" in recovered["parts"]["txt"]
+    reminder = preview_json("--event", "reminder", "--handler", "slack")["handlers"]["slack"]["levels"]
+    assert "12th failed run since" in reminder["failed"]["parts"]["json"]
