@@ -2,8 +2,9 @@
 
 A snooze is :attr:`Task.notifications_snoozed_until`: while it lies ahead the policy keeps the
 task's reports to itself (each leaves a ``skipped`` delivery saying "snoozed until ..."), and
-the first report after it is judged as under ``notify: "change"``. The admin only writes the
-field; the policy reads it.
+the first report after a snooze that held a message back is judged as under ``notify:
+"change"`` against the last message sent. The admin writes the field through
+:mod:`taskmanager.notifications.policy_state`; the policy reads it.
 """
 
 from __future__ import annotations
@@ -103,8 +104,10 @@ class SnoozeAdminMixin(admin.ModelAdmin):
             resume(task)
         if count:
             text = ngettext(
-                "Notifications of %(count)d task resumed: its next report is judged as a change.",
-                "Notifications of %(count)d tasks resumed: their next reports are judged as changes.",
+                "Notifications of %(count)d task resumed: its next report is sent if it differs from the "
+                "last one sent.",
+                "Notifications of %(count)d tasks resumed: the next report of each is sent if it differs "
+                "from the last one sent.",
                 count,
             ) % {"count": count}
             self.message_user(request, text, messages.SUCCESS)

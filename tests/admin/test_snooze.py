@@ -69,7 +69,7 @@ def test_snoozing_until_resumed_is_shown_so_in_the_list(admin_client: Client, ta
     assert result_list(response).count('<td class="field-notifications_snooze">until resumed</td>') == 2
 
 
-def test_resuming_ends_the_snooze_and_says_the_next_report_is_judged_as_a_change(
+def test_resuming_ends_the_snooze_and_says_the_next_report_is_sent_if_it_is_news(
     admin_client: Client, task: Task
 ) -> None:
     act(admin_client, "snooze_notifications_until_resumed", task)
@@ -77,7 +77,7 @@ def test_resuming_ends_the_snooze_and_says_the_next_report_is_judged_as_a_change
 
     assert snoozed_until(task) is None
     assert message_texts(response) == [
-        "Notifications of 1 task resumed: its next report is judged as a change."
+        "Notifications of 1 task resumed: its next report is sent if it differs from the last one sent."
     ]
     assert "until resumed" not in result_list(response)
 
