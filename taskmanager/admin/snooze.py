@@ -22,12 +22,9 @@ from taskmanager.models import Task
 from taskmanager.notifications.policy import snooze_text
 from taskmanager.notifications.policy_state import resume, snooze
 
-#: The lengths the actions offer: (action name, label, length; None until resumed).
-SNOOZE_ACTIONS: tuple[tuple[str, str, datetime.timedelta | None], ...] = (
-    ("snooze_notifications_hour", _("Snooze notifications for 1 hour"), datetime.timedelta(hours=1)),
-    ("snooze_notifications_day", _("Snooze notifications for 1 day"), datetime.timedelta(days=1)),
-    ("snooze_notifications_until_resumed", _("Snooze notifications until resumed"), None),
-)
+#: The snooze lengths the actions offer.
+HOUR = datetime.timedelta(hours=1)
+DAY = datetime.timedelta(days=1)
 
 
 def snooze_label(until: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
@@ -43,7 +40,12 @@ def snooze_label(until: datetime.datetime | None, now: datetime.datetime | None 
 class SnoozeAdminMixin(admin.ModelAdmin):
     """The snooze and resume actions of the task list, and how a snooze is shown."""
 
-    snooze_actions = [name for name, _label, _length in SNOOZE_ACTIONS] + ["resume_notifications"]
+    snooze_actions = [
+        "snooze_notifications_hour",
+        "snooze_notifications_day",
+        "snooze_notifications_until_resumed",
+        "resume_notifications",
+    ]
 
     @admin.display(description=_("notifications snoozed"), ordering="notifications_snoozed_until")
     def notifications_snooze(self, obj: Task) -> str:
@@ -79,17 +81,17 @@ class SnoozeAdminMixin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=SNOOZE_ACTIONS[0][1], permissions=["change"])
+    @admin.action(description=_("Snooze notifications for 1 hour"), permissions=["change"])
     def snooze_notifications_hour(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
-        self._snooze(request, queryset, SNOOZE_ACTIONS[0][2])
+        self._snooze(request, queryset, HOUR)
 
-    @admin.action(description=SNOOZE_ACTIONS[1][1], permissions=["change"])
+    @admin.action(description=_("Snooze notifications for 1 day"), permissions=["change"])
     def snooze_notifications_day(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
-        self._snooze(request, queryset, SNOOZE_ACTIONS[1][2])
+        self._snooze(request, queryset, DAY)
 
-    @admin.action(description=SNOOZE_ACTIONS[2][1], permissions=["change"])
+    @admin.action(description=_("Snooze notifications until resumed"), permissions=["change"])
     def snooze_notifications_until_resumed(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
-        self._snooze(request, queryset, SNOOZE_ACTIONS[2][2])
+        self._snooze(request, queryset, None)
 
     @admin.action(description=_("Resume notifications"), permissions=["change"])
     def resume_notifications(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
