@@ -269,7 +269,7 @@ def check_rendering(handlers: list[NotificationHandler]) -> list[checks.CheckMes
             messages.append(
                 checks.Error(
                     f"Notification handler {handler.name!r} cannot render the sample report at level "
-                    f"{', '.join(level.replace(' --event ', ' as a ') for level in levels)}: {problem}",
+                    f"{', '.join(_as_words(level) for level in levels)}: {problem}",
                     hint="See it with: manage.py preview_notifications --handler "
                     f"{handler.name} --level {levels[0]}. At run time the part falls back to the shipped "
                     "template, or a minimal message.",
@@ -278,6 +278,12 @@ def check_rendering(handlers: list[NotificationHandler]) -> list[checks.CheckMes
                 )
             )
     return messages
+
+
+def _as_words(level: str) -> str:
+    """``ok --event recovered`` (preview's arguments) as ``ok as a recovery``."""
+    level, _, event = level.partition(" --event ")
+    return f"{level} as a {'recovery' if event == 'recovered' else event}" if event else level
 
 
 def _resolves(renderer: Renderer, handler: NotificationHandler, level: Result, event: str = "") -> bool:

@@ -403,7 +403,8 @@ def test_deploy_names_an_undefined_variable_with_its_file_and_line(settings, fol
     # The folder's own default.txt serves the policy's recovery and reminder too.
     assert messages[0].msg == (
         "Notification handler 'log' cannot render the sample report at level errors, failed, "
-        f"ok as a recovered, errors as a reminder: {template}, line 2: UndefinedError: 'taks_name' is undefined (from "
+        f"ok as a recovery, errors as a reminder: {template}, line 2: "
+        "UndefinedError: 'taks_name' is undefined (from "
         f"UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS ({folder}))"
     )
 

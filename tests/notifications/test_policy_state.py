@@ -5,9 +5,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from taskmanager.models import AppCommand, Delivery, HandlerState, Report, Task, TaskCategory
+from taskmanager.models import Delivery, HandlerState, Report, Task, TaskCategory
 from taskmanager.notifications.config import get_handlers
 from taskmanager.notifications.policy_state import judge, resume, snooze
+from tests.notifications.sequences import SEQUENCE, a_task, report_of
 
 LOCMEM = "taskmanager.notifications.channels.locmem.LocmemTransport"
 
@@ -18,18 +19,7 @@ def handler(**keys):
 
 @pytest.fixture
 def task(db):
-    command, _ = AppCommand.objects.get_or_create(app_name="sampleapp", name="sample")
-    return Task.objects.create(name="Nightly import", command=command)
-
-
-def report_of(task: Task, result: str, minutes: float = 0) -> Report:
-    started = timezone.now() + datetime.timedelta(minutes=minutes)
-    return Report.objects.create(
-        task=task,
-        invocation_result=result,
-        invocation_datetime=started,
-        end_datetime=started + datetime.timedelta(seconds=30),
-    )
+    return a_task()
 
 
 def emit(task: Task, sequence) -> list[list[tuple[str, str, str]]]:
@@ -41,9 +31,6 @@ def emit(task: Task, sequence) -> list[list[tuple[str, str, str]]]:
         rows = Delivery.objects.filter(report=report).order_by("handler")
         seen.append([(d.handler, d.status, d.event if d.status != "skipped" else d.reason) for d in rows])
     return seen
-
-
-SEQUENCE = [("ok", -10), ("failed", 0), ("failed", 10), ("failed", 300), ("errors", 310), ("ok", 320)]
 
 
 def test_every_change_and_reminders_side_by_side_on_one_sequence(settings, outbox, task):
