@@ -10,6 +10,7 @@ the first report after a snooze that held a message back is judged as under ``no
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -25,6 +26,13 @@ from taskmanager.notifications.policy_state import resume, snooze
 #: The snooze lengths the actions offer.
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
+
+_LOCATION = getattr(admin, "ActionLocation", None)
+#: Django 6.1 offers an action on the change form too: the task's page then has them, beside
+#: the task list; before it they are the list's only.
+BOTH_PLACES: dict[str, Any] = (
+    {"location": [_LOCATION.CHANGE_LIST, _LOCATION.CHANGE_FORM]} if _LOCATION is not None else {}
+)
 
 
 def snooze_label(until: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
@@ -55,10 +63,10 @@ class SnoozeAdminMixin(admin.ModelAdmin):
     def notifications_snooze_status(self, obj: Task) -> str:
         label = snooze_label(obj.notifications_snoozed_until)
         if not label:
-            return gettext("no (the task list's actions snooze a task for 1 hour, 1 day or until resumed)")
-        return gettext("%(until)s: reports are recorded as skipped, not sent (resume from the task list)") % {
-            "until": label
-        }
+            return gettext("no (the actions snooze a task for 1 hour, 1 day or until resumed)")
+        return gettext(
+            "%(until)s: reports are recorded as skipped, not sent (Resume notifications ends it)"
+        ) % {"until": label}
 
     def _snooze(
         self, request: HttpRequest, queryset: QuerySet[Task], length: datetime.timedelta | None
@@ -81,19 +89,19 @@ class SnoozeAdminMixin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Snooze notifications for 1 hour"), permissions=["change"])
+    @admin.action(description=_("Snooze notifications for 1 hour"), permissions=["change"], **BOTH_PLACES)
     def snooze_notifications_hour(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
         self._snooze(request, queryset, HOUR)
 
-    @admin.action(description=_("Snooze notifications for 1 day"), permissions=["change"])
+    @admin.action(description=_("Snooze notifications for 1 day"), permissions=["change"], **BOTH_PLACES)
     def snooze_notifications_day(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
         self._snooze(request, queryset, DAY)
 
-    @admin.action(description=_("Snooze notifications until resumed"), permissions=["change"])
+    @admin.action(description=_("Snooze notifications until resumed"), permissions=["change"], **BOTH_PLACES)
     def snooze_notifications_until_resumed(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
         self._snooze(request, queryset, None)
 
-    @admin.action(description=_("Resume notifications"), permissions=["change"])
+    @admin.action(description=_("Resume notifications"), permissions=["change"], **BOTH_PLACES)
     def resume_notifications(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
         now, count = timezone.now(), 0
         # A snooze that ran out is cleared too, silently: nothing changes for it.

@@ -3,6 +3,7 @@ and the task page's line."""
 
 import datetime
 
+import django
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -104,11 +105,11 @@ def test_the_task_page_says_whether_and_until_when_the_task_is_snoozed(
     admin_client: Client, task: Task
 ) -> None:
     url = reverse("admin:taskmanager_task_change", args=(task.pk,))
-    assert "the task list&#x27;s actions snooze a task" in page(admin_client.get(url))
+    assert "no (the actions snooze a task for 1 hour, 1 day or until resumed)" in page(admin_client.get(url))
 
     act(admin_client, "snooze_notifications_until_resumed", task)
     html = page(admin_client.get(url))
-    assert "until resumed: reports are recorded as skipped, not sent (resume from the task list)" in html
+    assert "until resumed: reports are recorded as skipped, not sent (Resume notifications ends it)" in html
 
 
 def test_only_staff_who_may_change_tasks_can_snooze(staff_client, task: Task) -> None:
@@ -137,3 +138,19 @@ def test_no_snooze_and_a_snooze_that_ran_out_show_nothing() -> None:
     assert snooze_label(None, NOON_UTC) == ""
     assert snooze_label(NOON_UTC - datetime.timedelta(minutes=1), NOON_UTC) == ""
     assert snooze_label(NOON_UTC, NOON_UTC) == ""
+
+
+@pytest.mark.skipif(django.VERSION < (6, 1), reason="actions on the change form are Django 6.1's")
+def test_on_django_61_the_task_page_has_the_snooze_actions_too(admin_client: Client, task: Task) -> None:
+    url = reverse("admin:taskmanager_task_change", args=(task.pk,))
+    assert 'value="snooze_notifications_hour"' in page(admin_client.get(url))
+
+    response = admin_client.post(
+        url,
+        {"CHANGE_FORM-action": "snooze_notifications_until_resumed", "_selected_action": [str(task.pk)]},
+        follow=True,
+    )
+    assert snoozed_until(task) == SNOOZED_UNTIL_RESUMED
+    assert message_texts(response) == [
+        "Notifications of 1 task snoozed until resumed: its reports are recorded as skipped."
+    ]
