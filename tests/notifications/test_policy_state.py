@@ -1,6 +1,12 @@
 """The policy through the real emission: its state in the database, skipped records, routes."""
 
 import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -169,3 +175,108 @@ def test_judge_reads_the_snooze_fresh_from_the_database(settings, task):
 
     (decision,) = judge(report, get_handlers()).values()
     assert decision.reason.startswith("snoozed until ")
+
+
+# -- two runs finishing at once -------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKERS = 3
+ROUNDS = ["failed", "ok", "failed", "ok", "failed", "ok"]
+
+
+def _manage(env: dict[str, str], *args: str, capture: bool = False) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "django", *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+        capture_output=capture,
+        text=True,
+    )
+    return done.stdout if capture else ""
+
+
+@pytest.fixture
+def race_project(tmp_path):
+    """A migrated database with one task, its id, and the environment of the worker processes.
+
+    A database file (SQLite) by default; ``TASKMANAGER_RACE_SETTINGS`` names other settings
+    (a PostgreSQL server's) that read their database from the environment the same way."""
+    handlers = {
+        "change": {"transport": LOCMEM, "templates": "log", "notify": "change"},
+        "every": {"transport": LOCMEM, "templates": "log"},
+    }
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get("TASKMANAGER_RACE_SETTINGS", "tests.settings_filedb"),
+        "PYTHONPATH": str(ROOT),
+        "TASKMANAGER_TEST_DB": str(tmp_path / "db.sqlite3"),
+        "TASKMANAGER_TEST_DB_TIMEOUT": "30",
+        "TASKMANAGER_TEST_MEDIA_ROOT": str(tmp_path / "media"),
+        "TASKMANAGER_TEST_HANDLERS": json.dumps(handlers),
+    }
+    _manage(env, "migrate", "-v", "0")
+    script = "from tests.notifications.sequences import a_task\nprint(a_task().pk)\n"
+    task_id = int(_manage(env, "shell", "-c", script, capture=True).split()[-1])
+    return env, task_id
+
+
+def _wait_for_all(folder: Path, prefix: str, patience: float = 120) -> None:
+    deadline = time.monotonic() + patience
+    while len(list(folder.glob(f"{prefix}-*"))) < WORKERS:
+        assert time.monotonic() < deadline, f"the workers never all reached {prefix}"
+        time.sleep(0.001)
+
+
+@pytest.mark.slow
+def test_runs_finishing_at_once_tell_one_triggered_and_one_recovered_each_time(race_project, tmp_path):
+    env, task_id = race_project
+    folder = tmp_path / "signals"
+    folder.mkdir()
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.notifications.policy_race",
+                str(task_id),
+                str(folder),
+                str(n),
+                *ROUNDS,
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(WORKERS)
+    ]
+    for number in range(len(ROUNDS)):
+        _wait_for_all(folder, f"ready-{number}")
+        (folder / f"go-{number}").touch()  # every worker is waiting for it: they go at once
+        _wait_for_all(folder, f"done-{number}")
+    outputs = [worker.communicate(timeout=120)[0] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0] * WORKERS
+    rounds = list(zip(*(output.split() for output in outputs), strict=True))
+    script = (
+        "import json\n"
+        "from taskmanager.models import Delivery, HandlerState\n"
+        "rows = list(Delivery.objects.values('report_id', 'handler', 'status', 'event', 'reason'))\n"
+        "states = list(HandlerState.objects.values('handler', 'streak', 'judged'))\n"
+        "print(json.dumps({'rows': rows, 'states': states}))\n"
+    )
+    found = json.loads(_manage(env, "shell", "-c", script, capture=True).splitlines()[-1])
+    for result, reports in zip(ROUNDS, rounds, strict=True):
+        rows = [r for r in found["rows"] if str(r["report_id"]) in reports]
+        change = sorted((r["status"], r["event"]) for r in rows if r["handler"] == "change")
+        every = sorted((r["status"], r["event"]) for r in rows if r["handler"] == "every")
+        if result == "failed":  # one is first, the others find it failing already
+            assert change == [("sent", "triggered")] + [("skipped", "")] * (WORKERS - 1)
+            assert every == [("sent", "report")] * WORKERS
+        else:  # one recovery, then reports below the level after one below it: no record
+            assert change == [("sent", "recovered")]
+            assert every == []
+    states = {state["handler"]: state for state in found["states"]}
+    assert states["change"]["judged"] == WORKERS * len(ROUNDS)  # no decision lost
+    assert states["change"]["streak"] == 0
