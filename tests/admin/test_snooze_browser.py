@@ -58,7 +58,7 @@ def test_snooze_then_a_failing_run_is_recorded_as_skipped_then_resume(live_serve
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1360, "height": 640}, device_scale_factor=1)
+            context = browser.new_context(viewport={"width": 1600, "height": 560}, device_scale_factor=1)
             context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
             page = context.new_page()
             page.goto(task_list)
