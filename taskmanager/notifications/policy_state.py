@@ -91,6 +91,45 @@ def _ensure_rows(task_id: int, names: Iterable[str]) -> None:
             pass
 
 
+def _task_now(report: Report) -> tuple[datetime | None, str | None]:
+    """The task's snooze and category name, read fresh: a snooze set, or a category changed,
+    while the task ran counts."""
+    return (
+        Task.objects.filter(pk=report.task_id)
+        .values_list("notifications_snoozed_until", "category__name")
+        .get()
+    )
+
+
+def _route(
+    report: Report, result: Result, handlers: list[NotificationHandler], category: str | None
+) -> tuple[dict[str, Decision], dict[str, NotificationHandler]]:
+    """The decisions of the handlers the task is not routed to, and the handlers it is."""
+    refused: dict[str, Decision] = {}
+    routed: dict[str, NotificationHandler] = {}
+    for handler in handlers:
+        refusal = handler.route.refusal(report.task.name, category)
+        if refusal is None:
+            routed[handler.name] = handler
+        else:  # a route is not the task's state: nothing to remember
+            refused[handler.name] = Decision(False, reason=refusal if result >= handler.level else "")
+    return refused, routed
+
+
+def _decide(
+    report: Report,
+    result: Result,
+    handler: NotificationHandler,
+    state: State,
+    snoozed: datetime | None,
+    now: datetime,
+) -> tuple[Decision, State]:
+    at = report.end_datetime or report.invocation_datetime or now
+    return decide(
+        handler.policy, result, at, state, snoozed_until=snoozed, now=now, started=report.invocation_datetime
+    )
+
+
 def judge(
     report: Report, handlers: list[NotificationHandler], *, now: datetime | None = None
 ) -> dict[str, Decision]:
@@ -100,21 +139,8 @@ def judge(
     if result is None or not handlers:
         return {handler.name: Decision(False) for handler in handlers}
     now = now or timezone.now()
-    at = report.end_datetime or report.invocation_datetime or now
-    # Read fresh: a snooze set, or a category changed, while the task ran counts.
-    snoozed_until, category = (
-        Task.objects.filter(pk=report.task_id)
-        .values_list("notifications_snoozed_until", "category__name")
-        .get()
-    )
-    decisions: dict[str, Decision] = {}
-    routed: dict[str, NotificationHandler] = {}
-    for handler in handlers:
-        refusal = handler.route.refusal(report.task.name, category)
-        if refusal is None:
-            routed[handler.name] = handler
-        else:  # a route is not the task's state: nothing to remember
-            decisions[handler.name] = Decision(False, reason=refusal if result >= handler.level else "")
+    snoozed_until, category = _task_now(report)
+    decisions, routed = _route(report, result, handlers, category)
     with transaction.atomic():
         if routed:
             _ensure_rows(report.task_id, routed)
@@ -123,15 +149,8 @@ def judge(
             )
             rows = list(locked.order_by("handler"))
             for row in rows:
-                handler = routed[row.handler]
-                decision, state = decide(
-                    handler.policy,
-                    result,
-                    at,
-                    state_of(row),
-                    snoozed_until=snoozed_until,
-                    now=now,
-                    started=report.invocation_datetime,
+                decision, state = _decide(
+                    report, result, routed[row.handler], state_of(row), snoozed_until, now
                 )
                 decisions[row.handler] = decision
                 _store(row, state, now)
@@ -139,6 +158,26 @@ def judge(
         skipped = {name: d for name, d in decisions.items() if d.recorded and not d.send}
         if skipped:
             create_skipped(report, skipped, result)
+    return {handler.name: decisions[handler.name] for handler in handlers}
+
+
+def would_decide(
+    report: Report, handlers: list[NotificationHandler], *, now: datetime | None = None
+) -> dict[str, Decision]:
+    """What :func:`judge` would decide for ``report`` were it to arrive now, against the state
+    as it is, writing nothing and locking nothing: for previews ("would it be sent, and why?")."""
+    result = report.result
+    if result is None or not handlers:
+        return {handler.name: Decision(False) for handler in handlers}
+    now = now or timezone.now()
+    snoozed_until, category = _task_now(report)
+    decisions, routed = _route(report, result, handlers, category)
+    states = {
+        row.handler: state_of(row)
+        for row in HandlerState.objects.filter(task_id=report.task_id, handler__in=routed)
+    }
+    for name, handler in routed.items():
+        decisions[name] = _decide(report, result, handler, states.get(name, State()), snoozed_until, now)[0]
     return {handler.name: decisions[handler.name] for handler in handlers}
 
 

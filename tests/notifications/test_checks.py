@@ -476,3 +476,36 @@ def test_files_that_are_not_a_parts_template_are_not_w003(settings, folder):
     (folder / "log" / "default.txt").write_text("{{ task_name }}")
     (folder / "log" / "README.md").write_text("our templates")
     assert run_checks(settings, {"log": {"class": "taskmanager.notifications.LogNotificationHandler"}}) == []
+
+
+def test_deploy_renders_a_projects_recovery_template_and_names_it(settings, folder):
+    (folder / "slack").mkdir()
+    template = folder / "slack" / "recovered.json"
+    template.write_text('{% extends "shipped/slack/recovered.json" %}\n{% set x = streek + 1 %}\n')
+    messages = deploy_checks(settings, {"slack": {**SLACK, "notify": "change"}})
+    assert ids(messages) == ["taskmanager.E011"]
+    assert messages[0].msg.startswith(
+        "Notification handler 'slack' cannot render the sample report at level ok as a recovery: "
+        f"{template}, line 2: UndefinedError: 'streek' is undefined"
+    )
+    assert "--level ok --event recovered" in messages[0].hint
+
+
+def test_the_shipped_recovery_and_reminder_templates_pass_the_deploy_checks(settings):
+    handlers = {
+        "slack": {**SLACK, "notify": "change", "remind_every": "1h"},
+        "mail": {"class": "taskmanager.notifications.MailNotificationHandler", "recipients": "a@example.com"},
+        "hook": {
+            "class": "taskmanager.notifications.WebhookNotificationHandler",
+            "url": "https://x.example.com",
+        },
+        "log": {"class": "taskmanager.notifications.LogNotificationHandler", "level": "failed"},
+    }
+    assert deploy_checks(settings, handlers) == []
+
+
+def test_a_recovered_file_is_no_misspelt_template(settings, folder):
+    (folder / "slack").mkdir()
+    (folder / "slack" / "recovered.json").write_text('{% extends "shipped/slack/recovered.json" %}')
+    (folder / "slack" / "reminder.json").write_text('{% extends "shipped/slack/reminder.json" %}')
+    assert run_checks(settings, {"slack": SLACK}) == []

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from taskmanager.models import Delivery, HandlerState, Report, Task, TaskCategory
 from taskmanager.notifications.config import get_handlers
-from taskmanager.notifications.policy_state import judge, resume, snooze
+from taskmanager.notifications.policy_state import judge, resume, snooze, would_decide
 from tests.notifications.sequences import SEQUENCE, a_task, report_of
 
 LOCMEM = "taskmanager.notifications.channels.locmem.LocmemTransport"
@@ -280,3 +280,29 @@ def test_runs_finishing_at_once_tell_one_triggered_and_one_recovered_each_time(r
     states = {state["handler"]: state for state in found["states"]}
     assert states["change"]["judged"] == WORKERS * len(ROUNDS)  # no decision lost
     assert states["change"]["streak"] == 0
+
+
+def test_would_decide_answers_as_judge_would_and_writes_nothing(settings, task):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "change": handler(notify="change"),
+        "every": handler(),
+    }
+    emit(task, [("failed", 0)])
+    report = report_of(task, "failed", 10)
+    before = list(HandlerState.objects.values())
+    would = would_decide(report, get_handlers())
+    assert (would["change"].send, would["change"].reason.startswith("quiet: still failing since")) == (
+        False,
+        True,
+    )
+    assert (would["every"].send, would["every"].event) == (True, "report")
+    assert list(HandlerState.objects.values()) == before
+    assert not Delivery.objects.filter(report=report).exists()
+    assert judge(report, get_handlers()) == would
+
+
+def test_would_decide_on_a_task_never_judged_takes_a_first_report(settings, task):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {"change": handler(notify="change")}
+    (decision,) = would_decide(report_of(task, "errors"), get_handlers()).values()
+    assert (decision.send, decision.event) == (True, "triggered")
+    assert not HandlerState.objects.exists()
