@@ -1,11 +1,11 @@
 """Would a real report be sent, and why: each handler's decision, as the policy would take it now.
 
-The same steps as a delivery, in the same order (:mod:`..policy_state`, :mod:`..emission`):
-notifications off for the run, the handler's route, the policy's decision (level, ``notify``,
-``remind_every``, a snooze) against what the handler has been told of the task so far, then
-the handler's own ``accepts()``. Nothing is written: the policy's state is read without a
-lock and left as it is, no delivery record is made, nothing is sent. Beside it, what the
-report's own delivery records say was decided when it ran.
+The same steps as a delivery, in the same order (:mod:`..emission`): notifications off for the
+run, then the policy's :func:`~..policy_state.would_decide` (the handler's route, then level,
+``notify``, ``remind_every`` and a snooze against what the handler has been told of the task
+so far), then the handler's own ``accepts()``. Nothing is written: the policy's state is read
+without a lock and left as it is, no delivery record is made, nothing is sent. Beside it, what
+the report's own delivery records say was decided when it ran.
 """
 
 from __future__ import annotations
@@ -15,13 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone
-
-from taskmanager.models import Delivery, HandlerState, Report, Task
+from taskmanager.models import Delivery, Report
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.isolation import describe
-from taskmanager.notifications.policy import State, decide
-from taskmanager.notifications.policy_state import state_of
+from taskmanager.notifications.policy_state import would_decide
 
 
 @dataclass(frozen=True)
@@ -102,57 +99,20 @@ def policy_verdicts(
 ) -> list[Verdict]:
     """Each handler's verdict on ``report`` if it finished ``now`` (default: now), read-only."""
     recorded = _recorded(report)
-    result = report.result
-    if result is None:
-        return [
-            Verdict(
-                h.name,
-                False,
-                why="the report has no result yet (is its task still running?)",
-                recorded=recorded.get(h.name, []),
-            )
-            for h in handlers
-        ]
-    if report.notifications_disabled:
-        return [
-            Verdict(
-                h.name,
-                False,
-                why="notifications were off for this run (the task's setting or --disable-notifications)",
-                recorded=recorded.get(h.name, []),
-            )
-            for h in handlers
-        ]
-    now = now or timezone.now()
-    at = report.end_datetime or report.invocation_datetime or now
-    # Read fresh, as the policy does: a snooze set or a category changed since counts.
-    snoozed_until, category = (
-        Task.objects.filter(pk=report.task_id)
-        .values_list("notifications_snoozed_until", "category__name")
-        .get()
-    )
-    rows = {row.handler: row for row in HandlerState.objects.filter(task_id=report.task_id)}
+    if report.result is None:
+        why = "the report has no result yet (is its task still running?)"
+    elif report.notifications_disabled:
+        why = "notifications were off for this run (the task's setting or --disable-notifications)"
+    else:
+        why = ""
+    if why:
+        return [Verdict(h.name, False, why=why, recorded=recorded.get(h.name, [])) for h in handlers]
+    decisions = would_decide(report, list(handlers), now=now)
     verdicts = []
     for handler in handlers:
-        earlier = recorded.get(handler.name, [])
-        below = f"below its level ({handler.level}): not sent, no record"
-        refusal = handler.route.refusal(report.task.name, category)
-        if refusal is not None:
-            reached = result >= handler.level
-            verdicts.append(
-                Verdict(
-                    handler.name,
-                    False,
-                    why=refusal if reached else below,
-                    leaves_record=reached,
-                    recorded=earlier,
-                )
-            )
-            continue
-        row = rows.get(handler.name)
-        state = state_of(row) if row is not None else State()
-        decision, _after = decide(handler.policy, result, at, state, snoozed_until=snoozed_until, now=now)
+        decision, earlier = decisions[handler.name], recorded.get(handler.name, [])
         if not decision.send:
+            below = f"below its level ({handler.level}): not sent, no record"
             verdicts.append(
                 Verdict(
                     handler.name,
