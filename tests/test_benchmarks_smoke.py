@@ -80,3 +80,13 @@ def test_the_capture_benchmark_runs_with_mixed_output_and_prints_its_targets():
     results = {line.split("  ", 1)[1]: line.split()[0] for line in lines if line[:4] in ("PASS", "FAIL")}
     assert results["issue 16: mixed peak RSS < 100 MB"] == "PASS"
     assert results["issue 16: mixed wall <= 1.3x /dev/null"] in ("PASS", "FAIL")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_the_policy_benchmark_runs_and_prints_its_medians():
+    done = run_benchmark("policy.py", timeout=100)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["judge,", "previous"]
+    assert all("median" in line and "(30 reports)" in line for line in lines)
