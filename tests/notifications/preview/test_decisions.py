@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from taskmanager.models import AppCommand, Delivery, HandlerState, Report, Task, TaskCategory
@@ -148,3 +150,17 @@ def test_a_report_without_a_result_tells_nobody_yet(settings, task):
     settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {"ops": handler()}
     report = report_of(task, "")
     assert "no result yet" in verdicts(report)["ops"].why
+
+
+def test_the_decisions_cost_the_same_few_queries_for_one_handler_or_ten(settings, task):
+    report = report_of(task, "failed")
+    counts = []
+    for n in (1, 10):
+        settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+            f"h{i}": handler(notify="change") for i in range(n)
+        }
+        handlers = get_handlers()
+        with CaptureQueriesContext(connection) as queries:
+            policy_verdicts(report, handlers)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 3, counts
