@@ -16,6 +16,7 @@ emission's own, ``notifications.py`` target 1, includes it).
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import tempfile
 from pathlib import Path
@@ -57,8 +58,8 @@ def main() -> None:
             report = Report.objects.create(
                 task=task, invocation_result=result, invocation_datetime=now, end_datetime=now
             )
-            judging.append(timed(lambda report=report: judge(report, handlers)))
-            previous.append(timed(lambda report=report: previous_report(report)))
+            judging.append(timed(functools.partial(judge, report, handlers)))
+            previous.append(timed(functools.partial(previous_report, report)))
         for name, times in (("judge, 2 handlers", judging), ("previous report", previous)):
             ninetieth = sorted(times)[int(len(times) * 0.9)]
             print(f"{name:<20} median {ms(median(times)):>9}   p90 {ms(ninetieth):>9}   ({count} reports)")

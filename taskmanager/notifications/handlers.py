@@ -128,8 +128,11 @@ class NotificationHandler:
         Asked only for a report the level and the policy send; override it to filter further
         (call ``super()`` to keep the routes). See docs/custom-handler.rst.
         """
+        route = self.route
+        if route.categories is None and route.exclude_categories is None:
+            return route.accepts(report.task.name, None)  # no query for a category it ignores
         category = report.task.category
-        return self.route.accepts(report.task.name, category.name if category else None)
+        return route.accepts(report.task.name, category.name if category else None)
 
     def context(
         self, report: Report, *, level: Result | None = None, shared: dict[str, Any] | None = None

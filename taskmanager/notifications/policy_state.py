@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("taskmanager.notifications")
 
+
 def snooze(task: Task, until: datetime | None) -> None:
     """Hold back ``task``'s notifications until ``until`` (None: until resumed); saves only
     that field, as the task may be running or edited meanwhile."""

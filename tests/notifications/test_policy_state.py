@@ -14,6 +14,7 @@ from django.utils import timezone
 from taskmanager.models import Delivery, HandlerState, Report, Task, TaskCategory
 from taskmanager.notifications.config import get_handlers
 from taskmanager.notifications.policy_state import judge, resume, snooze, would_decide
+from taskmanager.notifications.records import prune_deliveries
 from tests.notifications.sequences import SEQUENCE, a_task, report_of
 
 LOCMEM = "taskmanager.notifications.channels.locmem.LocmemTransport"
@@ -306,3 +307,13 @@ def test_would_decide_on_a_task_never_judged_takes_a_first_report(settings, task
     (decision,) = would_decide(report_of(task, "errors"), get_handlers()).values()
     assert (decision.send, decision.event) == (True, "triggered")
     assert not HandlerState.objects.exists()
+
+
+def test_skipped_records_are_pruned_with_the_others(settings, task):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {"change": handler(notify="change")}
+    settings.UWSGI_TASKMANAGER_DELIVERY_RETENTION_DAYS = 30
+    emit(task, [("failed", 0), ("failed", 10)])
+    skipped = Delivery.objects.get(status=Delivery.STATUS_SKIPPED)
+    Delivery.objects.filter(pk=skipped.pk).update(created=timezone.now() - datetime.timedelta(days=31))
+    assert prune_deliveries() == 1
+    assert list(Delivery.objects.values_list("status", flat=True)) == ["sent"]
