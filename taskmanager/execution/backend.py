@@ -32,9 +32,12 @@ then notifies); close a run cut short with
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from django.core.checks import CheckMessage
+
     from taskmanager.models import Report, Task
 
 
@@ -85,3 +88,23 @@ class Backend:
         done. Safe to run while tasks run, and from several processes at once.
         """
         raise NotImplementedError(f"{type(self).__name__} must define recover(dry_run=, foreground=)")
+
+    def resend_later(
+        self, *, report: int | None, handler: str | None, since: datetime.datetime | None
+    ) -> str:
+        """Leave a resend of the failed deliveries matching the filters to where tasks run.
+
+        ``resend_notifications --spool`` calls it and returns at once; the resend itself is
+        :func:`taskmanager.notifications.resend.resend` of
+        :func:`~taskmanager.notifications.resend.resendable` with these filters. Returns a
+        line saying where it went. A backend that cannot leave work for later raises
+        :class:`LaunchError` saying so.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must define resend_later(report=, handler=, since=)"
+        )
+
+    @classmethod
+    def check(cls) -> list[CheckMessage]:
+        """What ``manage.py check`` says of this backend's settings (the one method with a default: none)."""
+        return []

@@ -7,12 +7,14 @@ as with the uWSGI backend in a process without a spooler.
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils import timezone
 
 from taskmanager import scheduling
 from taskmanager.conf import tasks_options
 from taskmanager.execution.backend import Backend, LaunchError, refuse_if_running
-from taskmanager.execution.running import exec_command_task
+from taskmanager.execution.running import exec_command_task, resend_failed_deliveries
 from taskmanager.execution.tasks import recovery, rides
 from taskmanager.models import Report, Task
 
@@ -38,3 +40,10 @@ class InlineBackend(Backend):
     def recover(self, *, dry_run: bool = False, foreground: bool = False) -> list[str]:
         """Close the runs whose heartbeat stopped (their process died); nothing is queued here."""
         return recovery.close_stale_runs(tasks_options(), by=recovery.BY_COMMAND, dry_run=dry_run).lines
+
+    def resend_later(
+        self, *, report: int | None, handler: str | None, since: datetime.datetime | None
+    ) -> str:
+        """Nothing runs later here: the resend is done now."""
+        sent, tried = resend_failed_deliveries(report=report, handler=handler, since=since)
+        return f"Resent here, now (the inline backend): {sent} of {tried} failed deliveries sent."
