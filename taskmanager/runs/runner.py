@@ -183,6 +183,8 @@ def _store(report: Report, task: Task, sink: LogSink, outcome: Outcome, path: st
     if sink.file_error is not None:
         tail.append(f"[taskmanager] the log file is incomplete: {sink.file_error}")
     report.end_datetime = timezone.now()
+    # Its last sign of life (the beats of the run are not in this object).
+    report.heartbeat = report.end_datetime
     # PostgreSQL text cannot hold NUL characters.
     report.log = "\n".join(tail).replace("\x00", "\ufffd")
     report.n_log_lines = sink.n_lines
