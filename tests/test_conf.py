@@ -1,4 +1,4 @@
-"""taskmanager.conf: UWSGI_TASKMANAGER_TASKS read into TasksOptions (its errors: tests/execution/test_checks.py)."""
+"""taskmanager.conf: UWSGI_TASKMANAGER_TASKS read into TasksOptions (errors: test_checks.py)."""
 
 from typing import Any
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from taskmanager import scheduling
 from taskmanager.conf import tasks_options
 from taskmanager.execution.backend import Backend, LaunchError, refuse_if_running
-from taskmanager.execution.running import exec_command_task, resend_failed_deliveries
+from taskmanager.execution.running import exec_command_task
 from taskmanager.execution.tasks import recovery, rides
 from taskmanager.models import Report, Task
 
@@ -44,6 +44,4 @@ class InlineBackend(Backend):
     def resend_later(
         self, *, report: int | None, handler: str | None, since: datetime.datetime | None
     ) -> str:
-        """Nothing runs later here: the resend is done now."""
-        sent, tried = resend_failed_deliveries(report=report, handler=handler, since=since)
-        return f"Resent here, now (the inline backend): {sent} of {tried} failed deliveries sent."
+        raise LaunchError("the inline backend runs nothing later: resend now, without --spool.")

@@ -67,6 +67,6 @@ def test_recover_closes_a_run_whose_heartbeat_stopped() -> None:
     assert report.invocation_result == "failed"
 
 
-def test_a_resend_is_done_now() -> None:
-    line = InlineBackend().resend_later(report=None, handler=None, since=None)
-    assert line == "Resent here, now (the inline backend): 0 of 0 failed deliveries sent."
+def test_a_resend_cannot_be_left_for_later() -> None:
+    with pytest.raises(LaunchError, match="the inline backend runs nothing later"):
+        InlineBackend().resend_later(report=None, handler=None, since=None)
