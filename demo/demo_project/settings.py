@@ -86,9 +86,7 @@ DEFAULT_FROM_EMAIL = "taskmanager-demo@example.com"
 UWSGI_TASKMANAGER_BACKEND = os.environ.get("TASKMANAGER_DEMO_BACKEND") or "uwsgi"
 if UWSGI_TASKMANAGER_BACKEND == "tasks":
     INSTALLED_APPS.append("django_tasks_db")
-    TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["taskmanager", "default"]}
-    }
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["taskmanager", "default"]}}
 # Links in notifications point at the demo's runserver.
 UWSGI_TASKMANAGER_BASE_URL = "http://127.0.0.1:8000"
 UWSGI_TASKMANAGER_N_REPORTS_INLINE = 5

@@ -1,24 +1,35 @@
 """What every execution backend offers: launch a task, stop it, recover what a crash left.
 
-An execution backend decides where and when a launched task runs: on uWSGI's
-spooler (:class:`taskmanager.execution.uwsgi.backend.UwsgiBackend`, the one in
-use, see :func:`taskmanager.execution.current.get_backend`), in the calling
-process, or on a queue such as Django's Tasks framework. The admin's launch and
-stop actions (through ``Task.launch()`` and ``Task.stop()``) and
-``manage.py restart_despooled_tasks`` go through it.
+An execution backend decides where and when a launched task runs.
+``UWSGI_TASKMANAGER_BACKEND`` chooses it (:func:`taskmanager.execution.current.get_backend`):
+
+* ``"uwsgi"``: uWSGI's spooler (:class:`taskmanager.execution.uwsgi.backend.UwsgiBackend`,
+  the default; the calling process without a spooler);
+* ``"tasks"``: Django's Tasks framework, any of its backends, many workers
+  (:class:`taskmanager.execution.tasks.backend.TasksBackend`);
+* ``"inline"``: the calling process, now (:class:`taskmanager.execution.inline.InlineBackend`);
+* the dotted path of a subclass of :class:`Backend`.
+
+The admin's launch and stop actions (through ``Task.launch()`` and ``Task.stop()``),
+the admin's resend of deliveries, ``manage.py restart_despooled_tasks`` and
+``resend_notifications --spool`` go through it.
 
 Writing a backend
 -----------------
 
-Subclass :class:`Backend` and define its three methods. What they share is the
-task's state in the database, which the admin shows and every process reads:
+Subclass :class:`Backend` and define its four methods (``check`` is optional).
+What they share is the task's state in the database, which the admin shows and
+every process reads:
 
 * ``Task.status``: ``idle``; ``scheduled`` (waits for a ride ahead) or
   ``spooled`` (waits for a ride due now); ``started`` while a run goes on (the
   runner sets it, and ``idle`` again at the end);
-* ``Task.spooler_id``: what the task waits for (uWSGI's spool file, a queued
-  job's id), "" when it waits for nothing. A job runs only while it is still the
-  task's: stopping a task or launching it again makes older jobs harmless;
+* ``Task.spooler_id``: what the task waits for (uWSGI's spool file, the Tasks
+  backend's token ``tasks:<uuid hex>`` carried by its queued job), "" when it waits
+  for nothing. A job runs only while it is still the task's, and takes the task
+  with one conditional update (waiting with it -> ``started``): stopping a task or
+  launching it again makes older jobs harmless, and two workers running one job
+  run it once;
 * ``Task.cached_next_ride``: when the ride it waits for is due.
 
 Change them with conditional updates (``Task.objects.filter(pk=..., spooler_id=seen).update(...)``),
@@ -27,7 +38,11 @@ them at the same time. Run a task with
 :func:`taskmanager.execution.running.exec_command_task` (it stores the report,
 then notifies); close a run cut short with
 :func:`taskmanager.execution.running.close_and_notify`; compute rides with
-:mod:`taskmanager.scheduling`.
+:mod:`taskmanager.scheduling`. Every run moves its report's ``heartbeat`` on
+(:mod:`taskmanager.runs.heartbeat`): a report left open with an old heartbeat
+belongs to a process that died, which is how the Tasks backend's recovery
+(:mod:`taskmanager.execution.tasks.recovery`) finds the runs to close. The Tasks
+backend (``taskmanager/execution/tasks/``) is the shortest complete example.
 """
 
 from __future__ import annotations
