@@ -21,7 +21,7 @@ def test_an_unknown_backend_names_the_choices(settings: Any) -> None:
     [error] = checks.check_execution_settings()
     assert error.id == "taskmanager.E012"
     assert "'uwsgi', 'tasks', 'inline'" in error.msg
-    assert "Backend subclass" in error.hint
+    assert "Backend subclass" in str(error.hint)
 
 
 def test_a_dotted_path_that_is_not_a_backend_is_an_error(settings: Any) -> None:
@@ -63,7 +63,7 @@ def test_bad_tasks_options_are_an_error_naming_the_key(settings: Any, tasks: Any
     [error] = checks.check_execution_settings()
     assert error.id == "taskmanager.E014"
     assert says in error.msg
-    assert "heartbeat, stale_after, watchdog (seconds)" in error.hint
+    assert "heartbeat, stale_after, watchdog (seconds)" in str(error.hint)
 
 
 def test_the_tasks_backend_adds_its_own_checks(settings: Any) -> None:

@@ -54,7 +54,7 @@ def test_the_heartbeat_moves_while_a_command_runs(settings: Any, tmp_path: Path)
 
     runner = threading.Thread(target=run)
     runner.start()
-    beats = []
+    beats: list[Any] = []
     try:
         # Not a timing assertion: the command waits (up to a minute) until the heartbeat moved.
         deadline = time.monotonic() + 30

@@ -15,7 +15,7 @@ def test_an_unknown_alias_is_an_error_naming_the_known_ones(settings: Any) -> No
     [error] = check_tasks_backend()
     assert error.id == "taskmanager.E015"
     assert "The Tasks backend 'workers'" in error.msg
-    assert "name one of 'default'" in error.hint
+    assert "name one of 'default'" in str(error.hint)
 
 
 def test_a_queue_the_backend_does_not_allow_is_an_error_saying_how_to_allow_it(settings: Any) -> None:
@@ -23,7 +23,7 @@ def test_a_queue_the_backend_does_not_allow_is_an_error_saying_how_to_allow_it(s
     [error] = check_tasks_backend()
     assert error.id == "taskmanager.E016"
     assert "does not allow the queue 'taskmanager'" in error.msg
-    assert error.hint.startswith("""Add 'taskmanager' to TASKS["default"]["QUEUES"]""")
+    assert str(error.hint).startswith("""Add 'taskmanager' to TASKS["default"]["QUEUES"]""")
 
 
 def test_a_backend_that_cannot_defer_is_a_warning(settings: Any) -> None:
@@ -31,7 +31,7 @@ def test_a_backend_that_cannot_defer_is_a_warning(settings: Any) -> None:
     [warning] = check_tasks_backend()
     assert warning.id == "taskmanager.W004"
     assert "scheduled and repeating tasks will not launch" in warning.msg
-    assert "DatabaseBackend" in warning.hint
+    assert "DatabaseBackend" in str(warning.hint)
 
 
 def test_a_backend_that_never_runs_jobs_is_a_warning(settings: Any) -> None:
