@@ -1,11 +1,17 @@
 """taskmanager.execution.checks: the choice of backend and UWSGI_TASKMANAGER_TASKS in manage.py check."""
 
+import subprocess
+import sys
 from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
+import django
 import pytest
 
 from taskmanager.execution import checks
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def ids(messages: list[Any]) -> list[str]:
@@ -70,3 +76,36 @@ def test_the_tasks_backend_adds_its_own_checks(settings: Any) -> None:
     settings.UWSGI_TASKMANAGER_BACKEND = "tasks"
     settings.UWSGI_TASKMANAGER_TASKS = {"queue": "elsewhere"}
     assert ids(checks.check_execution_settings()) == ["taskmanager.E016"]
+
+
+# A process where the backport cannot be imported, as Django 5.2 without django-tasks.
+NO_FRAMEWORK = """
+import sys
+sys.modules["django_tasks"] = None
+import django
+from django.conf import settings
+settings.configure(
+    INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "taskmanager"],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+    UWSGI_TASKMANAGER_BACKEND="tasks",
+)
+django.setup()
+from taskmanager.execution.checks import check_execution_settings
+for message in check_execution_settings():
+    print(message.id, message.msg, message.hint, sep="|")
+"""
+
+
+@pytest.mark.skipif(
+    django.VERSION >= (6, 0), reason="Django 6 has django.tasks: the framework is always there"
+)
+def test_the_tasks_backend_without_a_tasks_framework_says_what_to_install() -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", NO_FRAMEWORK], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    [line] = run.stdout.splitlines()
+    check_id, message, hint = line.split("|")
+    assert check_id == "taskmanager.E013"
+    assert message.startswith('UWSGI_TASKMANAGER_BACKEND = "tasks" needs Django\'s Tasks framework')
+    assert 'pip install "django-uwsgi-taskmanager[tasks]" (django-tasks)' in hint
