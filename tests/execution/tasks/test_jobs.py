@@ -143,3 +143,21 @@ def test_launches_keep_exactly_one_watchdog_alive(run_worker: Callable[[], None]
     [waiting] = jobs(WATCHDOG, status="READY")
     assert ridden.args_kwargs == waiting.args_kwargs
     assert Watchdog.objects.get().token == waiting.args_kwargs["args"][0]
+
+
+def test_the_watchdog_enqueues_the_next_ride_of_a_repeating_task_whose_run_died(outbox: list[Any]) -> None:
+    token = recovery.revive_watchdog(tasks_options())
+    assert token is not None
+    task = make_task("ends_ok", repetition_period=Task.REPETITION_PERIOD_MINUTE)
+    long_ago = timezone.now() - datetime.timedelta(minutes=5)
+    Task.objects.filter(pk=task.pk).update(
+        status=Task.STATUS_STARTED, spooler_id="tasks:dead", cached_next_ride=long_ago
+    )
+    Report.objects.create(task=task, invocation_datetime=long_ago, heartbeat=long_ago)
+    watchdog.call(token)
+    task.refresh_from_db()
+    assert task.status == Task.STATUS_SCHEDULED
+    [ride] = jobs(status="READY")
+    assert ride.args_kwargs["args"][:2] == [task.pk, task.spooler_id]
+    assert ride.run_after == task.cached_next_ride
+    assert len(outbox) == 1
