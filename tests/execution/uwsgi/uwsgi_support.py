@@ -28,7 +28,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import pytest
 from django.core.management import call_command
@@ -249,10 +249,16 @@ def run_manage(server: UwsgiServer, *args: str) -> subprocess.CompletedProcess[s
     )
 
 
+class WebProcess(Protocol):
+    """A web server the admin runs in: uWSGI here, ``runserver`` for the PostgreSQL tests."""
+
+    def url(self, path: str) -> str: ...
+
+
 class AdminClient:
     """A browser's requests to the admin: the login form with its CSRF token, then actions."""
 
-    def __init__(self, server: UwsgiServer) -> None:
+    def __init__(self, server: WebProcess) -> None:
         self.server = server
         self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
