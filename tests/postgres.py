@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from django.core.management import call_command
 from django.db import connections
 
 from tests.execution.uwsgi.uwsgi_support import free_port
@@ -134,15 +133,22 @@ class PostgresDatabase:
 
 
 def migrated_template(url: str) -> str:
-    """The template database, migrated once per session; its name."""
+    """The template database, migrated once per session; its name.
+
+    ``migrate`` runs in a process of its own whose default database is the template: some
+    apps' data migrations (django_tasks_db's) read the default database whatever is migrated.
+    """
     from django.contrib.auth.models import User
 
     from taskmanager.models import AppCommand
 
     name = f"taskmanager_template_{os.getpid()}"
     admin_sql(url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    template = PostgresDatabase(url=url, name=name, media=Path(os.devnull))
+    done = template.manage("migrate", "--no-input", "-v", "0", timeout=300)
+    if done.returncode:
+        raise RuntimeError(f"migrate failed on {name}:\n{done.stdout}{done.stderr}")
     use_database(url, name)
-    call_command("migrate", database=ALIAS, verbosity=0, interactive=False)
     User.objects.db_manager(ALIAS).create_superuser("admin", "admin@example.com", ADMIN_PASSWORD)
     for command in SAMPLE_COMMANDS:
         AppCommand.objects.using(ALIAS).create(app_name="tests.sampleapp", name=command)

@@ -4,7 +4,8 @@ The server comes from ``TASKMANAGER_TEST_POSTGRES`` (a ``postgresql://`` URL, as
 ``scripts/postgres.sh`` exports it), the database on it from ``TASKMANAGER_TEST_POSTGRES_DB``,
 the media folder from ``TASKMANAGER_TEST_MEDIA_ROOT`` and the notification handlers from
 ``TASKMANAGER_TEST_HANDLERS`` (JSON). Tasks run on the Tasks backend (``django_tasks_db``) with
-small recovery limits, so that a killed worker is recovered within seconds.
+small recovery limits, so that a killed worker is recovered within seconds
+(``TASKMANAGER_TEST_BACKEND=uwsgi``: on uWSGI's spooler instead, for the benchmarks).
 """
 
 import json
@@ -48,7 +49,8 @@ TASKS = {
         "QUEUES": ["default", "taskmanager"],
     }
 }
-UWSGI_TASKMANAGER_BACKEND = "tasks"
+# The benchmarks also run uWSGI's spooler on PostgreSQL: TASKMANAGER_TEST_BACKEND=uwsgi.
+UWSGI_TASKMANAGER_BACKEND = os.environ.get("TASKMANAGER_TEST_BACKEND", "tasks")
 #: Seconds: a heartbeat a second, a run silent for 5 s is lost, the watchdog rides every 2 s.
 UWSGI_TASKMANAGER_TASKS = {"heartbeat": 1, "stale_after": 5, "watchdog": 2}
 UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = json.loads(os.environ.get("TASKMANAGER_TEST_HANDLERS") or "{}")
