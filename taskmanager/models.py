@@ -90,6 +90,8 @@ class Report(models.Model):
     )
     invocation_datetime = models.DateTimeField(_("started"), default=timezone.now)
     end_datetime = models.DateTimeField(_("ended"), blank=True, null=True)
+    # Moved on every few seconds while the run goes on: a run whose heartbeat stops is dead.
+    heartbeat = models.DateTimeField(_("heartbeat"), blank=True, null=True)
     log = models.TextField(_("log tail"), blank=True)
     logfile = models.CharField(_("log file"), max_length=4096, blank=True, default="")
     n_log_lines = models.PositiveIntegerField(_("lines"), null=True, blank=True)
@@ -104,7 +106,13 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         ordering = ("-invocation_datetime", "-id")
-        indexes = [models.Index(fields=("task", "-invocation_datetime"))]
+        indexes = [
+            models.Index(fields=("task", "-invocation_datetime")),
+            # The runs not ended, for the recovery that looks for dead ones every few seconds.
+            models.Index(
+                fields=("heartbeat",), name="taskmanager_report_open", condition=models.Q(end_datetime=None)
+            ),
+        ]
 
     def __str__(self) -> str:
         started = self.invocation_datetime
@@ -350,6 +358,16 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} for report {self.report.pk}: {self.status}"
+
+
+class Watchdog(models.Model):
+    """The one row saying which watchdog ride of the Tasks backend is alive and when it last rode."""
+
+    token = models.CharField(_("token"), max_length=64, blank=True)
+    beat = models.DateTimeField(_("last ride"), blank=True, null=True)
+
+    def __str__(self) -> str:
+        return self.token
 
 
 @dataclass(frozen=True)

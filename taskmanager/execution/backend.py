@@ -42,6 +42,16 @@ class LaunchError(Exception):
     """A task cannot be launched now; the message says why and what to do (the admin shows it)."""
 
 
+def refuse_if_running(task: Task) -> None:
+    """Raise :class:`LaunchError` when ``task`` is running: a launch waits for its report."""
+    task.refresh_from_db(fields=["status", "spooler_id"])
+    if task.status == task.STATUS_STARTED:
+        raise LaunchError(
+            f'Task "{task.name}" is running. Wait for its report, or stop it first if its run was '
+            "interrupted (restart_despooled_tasks closes such runs)."
+        )
+
+
 class Backend:
     """Where tasks run. Every method must be defined by a backend; none has a default."""
 

@@ -19,6 +19,7 @@ once the report is saved.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,8 +37,11 @@ from taskmanager.models import AppCommand, Report, Task
 from taskmanager.results import Result
 from taskmanager.runs.capture import capturing
 from taskmanager.runs.failure import error_record, failure_record
+from taskmanager.runs.heartbeat import beating, heartbeat_every
 from taskmanager.runs.saving import save_finished
 from taskmanager.runs.sink import LogSink, flushed_every
+
+logger = logging.getLogger("taskmanager.runs")
 
 # Large enough that a 40 MB log costs a few hundred write calls.
 _FILE_BUFFER = 256 * 1024
@@ -111,7 +115,8 @@ def start_run(task: Task) -> Report:
     uWSGI spooler's job claims the task in the same one).
     """
     with transaction.atomic():
-        report = Report.objects.create(task=task, invocation_datetime=timezone.now())
+        now = timezone.now()
+        report = Report.objects.create(task=task, invocation_datetime=now, heartbeat=now)
         task.status = Task.STATUS_STARTED
         task.save(update_fields=["status"])
     return report
@@ -149,8 +154,13 @@ def run_task(
         def run() -> None:
             execute_command(app_command, task.command_argv)
 
-        with flushed_every(sink, FLUSH_EVERY):
+        with beating(report.pk, heartbeat_every()) as heartbeat, flushed_every(sink, FLUSH_EVERY):
             outcome = run_captured(sink, run)
+        if heartbeat.failures:
+            logger.warning(
+                "%d of the %d heartbeats of report %s failed (last: %s).",
+                heartbeat.failures, heartbeat.beats + heartbeat.failures, report.pk, heartbeat.last_error,
+            )  # fmt: skip
     sink.close()
 
     _store(report, task, sink, outcome, path)
