@@ -3,9 +3,10 @@
 The server comes from ``TASKMANAGER_TEST_POSTGRES`` (a ``postgresql://`` URL, as
 ``scripts/postgres.sh`` exports it), the database on it from ``TASKMANAGER_TEST_POSTGRES_DB``,
 the media folder from ``TASKMANAGER_TEST_MEDIA_ROOT`` and the notification handlers from
-``TASKMANAGER_TEST_HANDLERS`` (JSON). Tasks run on the Tasks backend (``django_tasks_db``) with
-small recovery limits, so that a killed worker is recovered within seconds
-(``TASKMANAGER_TEST_BACKEND=uwsgi``: on uWSGI's spooler instead, for the benchmarks).
+``TASKMANAGER_TEST_HANDLERS`` (JSON). Tasks run on the Tasks backend (``django_tasks_db``, as
+tests/settings.py's ``TASKS`` says) with small recovery limits, so that a killed worker is
+recovered within seconds (``TASKMANAGER_TEST_BACKEND=uwsgi``: on uWSGI's spooler instead, for
+the benchmarks).
 """
 
 import json
@@ -14,7 +15,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from tests.settings import *  # noqa: F403
-from tests.settings import INSTALLED_APPS
 
 
 def database_settings(url: str, name: str) -> dict[str, Any]:
@@ -38,17 +38,9 @@ DATABASES: dict[str, dict[str, Any]] = {  # type: ignore[no-redef]
         os.environ.get("TASKMANAGER_TEST_POSTGRES_DB", "taskmanager"),
     )
 }
-if "django_tasks_db" not in INSTALLED_APPS:
-    INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]
 if "TASKMANAGER_TEST_MEDIA_ROOT" in os.environ:
     MEDIA_ROOT = os.environ["TASKMANAGER_TEST_MEDIA_ROOT"]
 
-TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "taskmanager"],
-    }
-}
 # The benchmarks also run uWSGI's spooler on PostgreSQL: TASKMANAGER_TEST_BACKEND=uwsgi.
 UWSGI_TASKMANAGER_BACKEND = os.environ.get("TASKMANAGER_TEST_BACKEND", "tasks")
 #: Seconds: a heartbeat a second, a run silent for 5 s is lost, the watchdog rides every 2 s.

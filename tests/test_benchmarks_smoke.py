@@ -100,5 +100,10 @@ def test_the_tasks_backend_benchmark_runs_both_engines_and_prints_its_table():
     header = next(line for line in lines if line.startswith("engine"))
     assert header.split() == ["engine", "workers", "run", "latency", "median", "latency", "p90", "rides/s"]
     rows = [line.split() for line in lines if line.startswith(("tasks ", "uwsgi "))]
-    assert [(row[0], row[2]) for row in rows] == [("tasks", "1"), ("tasks", "2"), ("uwsgi", "1"), ("uwsgi", "2")]
+    assert [(row[0], row[2]) for row in rows] == [
+        ("tasks", "1"),
+        ("tasks", "2"),
+        ("uwsgi", "1"),
+        ("uwsgi", "2"),
+    ]
     assert all(float(row[-1]) > 0 for row in rows)

@@ -9,7 +9,6 @@ scheduled two seconds ahead, so that two rides happen within about 65 s.
 from __future__ import annotations
 
 import datetime
-import time
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +63,9 @@ def test_a_hundred_tasks_launched_at_once_run_exactly_once_each_across_three_wor
     postgres_db: PostgresDatabase, workers: Workers, web_server: WebServer
 ) -> None:
     command = AppCommand.objects.using(ALIAS).get(name="does_nothing")
-    tasks = Task.objects.using(ALIAS).bulk_create(Task(name=f"no-op {i}", command=command) for i in range(100))
+    tasks = Task.objects.using(ALIAS).bulk_create(
+        Task(name=f"no-op {i}", command=command) for i in range(100)
+    )
     ids = [task.pk for task in tasks]
     workers.start(3)
 
@@ -141,7 +142,7 @@ def test_a_stopped_and_relaunched_task_rides_once_and_the_old_job_finds_its_toke
     assert len(reports(task)) == 1
     assert reports(task)[0].invocation_datetime >= at
     assert refreshed(task).status == "idle"
-    assert first_token.removeprefix("tasks:") in workers.output()
+    assert f"Ride {first_token} of task {task.pk} not run" in workers.output()
 
 
 def test_a_worker_killed_mid_run_is_recovered_by_another_notified_once_and_the_next_ride_queued(
@@ -161,7 +162,9 @@ def test_a_worker_killed_mid_run_is_recovered_by_another_notified_once_and_the_n
             "hook": {"class": "taskmanager.notifications.WebhookNotificationHandler", "url": hook.url}
         }
         workers.start(2)
-        launched = postgres_db.manage("shell", "-c", f"from taskmanager.models import Task; Task.objects.get(pk={task.pk}).launch()")
+        # Launched from a shell, as a deploy script may: no web process needed.
+        launch = f"from taskmanager.models import Task; Task.objects.get(pk={task.pk}).launch()"
+        launched = postgres_db.manage("shell", "-c", launch)
         assert launched.returncode == 0, launched.stderr
         wait_for(pid_file.exists, timeout=20, what="the sleeper to start", log=workers.output)
         victim = workers.by_pid(int(pid_file.read_text()))
@@ -173,15 +176,14 @@ def test_a_worker_killed_mid_run_is_recovered_by_another_notified_once_and_the_n
         )
 
         victim.kill9()
-        killed = time.monotonic()
 
+        # Within the limits (stale after 5 s, a watchdog every 2 s), with room for a busy machine.
         closed = wait_for(
             lambda: ended_reports(task),
             timeout=20,
             what="the killed run closed",
             log=workers.output,
         )
-        recovered_in = time.monotonic() - killed
         [report] = closed
         assert report.pk == running.pk
         assert report.invocation_result == "failed"
@@ -205,8 +207,6 @@ def test_a_worker_killed_mid_run_is_recovered_by_another_notified_once_and_the_n
         )
         assert len(hook.requests) == 1, [r.body for r in hook.requests]
         assert task.name.encode() in hook.requests[0].body
-    # Within the limits (stale after 5 s, a watchdog every 2 s), with room for a busy machine.
-    assert recovered_in < 20
     assert victim.popen.returncode == -9
 
 
