@@ -250,6 +250,14 @@ class Workers:
             process = start_process(worker_id, args, self.database.env(), self.folder)
             self.processes.append(process)
             started.append(process)
+        # Up, Django set up, polling the queue: a test's clock starts after the start-up.
+        for process in started:
+            wait_for(
+                lambda process=process: "Starting worker" in process.output() or not process.alive,
+                timeout=60,
+                what=f"{process.name} to start",
+            )
+            assert process.alive, process.output()
         return started
 
     def by_pid(self, pid: int) -> Process:

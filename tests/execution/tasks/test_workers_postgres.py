@@ -49,6 +49,20 @@ def jobs_of(task: Task) -> list[DBTaskResult]:
     return [job for job in jobs() if job.args_kwargs["args"][0] == task.pk]
 
 
+def described(task: Task) -> str:
+    """The task's jobs and reports, for a failing assertion's message."""
+    lines = [
+        f"{job.status} {job.args_kwargs['args'][1:]} run_after={job.run_after} "
+        f"started={job.started_at} by={job.worker_ids}"
+        for job in jobs_of(task)
+    ]
+    lines += [
+        f"report {r.pk}: {r.invocation_datetime} - {r.end_datetime} {r.invocation_result}"
+        for r in reports(task)
+    ]
+    return "\n".join(lines)
+
+
 def refreshed(task: Task) -> Task:
     return Task.objects.using(ALIAS).get(pk=task.pk)
 
@@ -91,10 +105,10 @@ def test_a_hundred_tasks_launched_at_once_run_exactly_once_each_across_three_wor
 def test_a_task_repeating_every_minute_rides_twice_with_one_report_per_ride(
     postgres_db: PostgresDatabase, workers: Workers, web_server: WebServer
 ) -> None:
-    first = timezone.now().replace(microsecond=0) + datetime.timedelta(seconds=3)
-    task = make_task("does_nothing", scheduling=first, repetition_period="minute", repetition_rate=1)
     workers.start(3)
     admin = admin_of(web_server)
+    first = timezone.now().replace(microsecond=0) + datetime.timedelta(seconds=5)
+    task = make_task("does_nothing", scheduling=first, repetition_period="minute", repetition_rate=1)
 
     admin.task_action("launch_tasks", task.pk)
 
@@ -102,25 +116,26 @@ def test_a_task_repeating_every_minute_rides_twice_with_one_report_per_ride(
     admin.task_action("stop_tasks", task.pk)
     # Whatever was running has ended: the rides that ran are the jobs that started a run.
     wait_for(lambda: refreshed(task).status == "idle", timeout=15, what="the task idle", log=workers.output)
-    ridden = reports(task)
-    starts = [report.invocation_datetime for report in ridden]
-    assert len(ridden) == 2, starts
+    starts = [report.invocation_datetime for report in reports(task)]
+    # The rides of the grid anchored at the scheduling, each run once, at or after its time.
+    ridden = sorted(job.args_kwargs["args"][2] for job in jobs_of(task) if job.status == "SUCCESSFUL")
+    second = first + datetime.timedelta(minutes=1)
+    assert ridden == [first.isoformat(), second.isoformat()], described(task)
+    assert len(starts) == 2, described(task)
     assert starts[0] >= first
-    # One minute apart on the grid anchored at the first ride, not a minute after the first run ended.
-    assert datetime.timedelta(seconds=55) < starts[1] - starts[0] < datetime.timedelta(seconds=65)
-    ride_times = {job.args_kwargs["args"][2] for job in jobs_of(task) if job.status == "SUCCESSFUL"}
-    assert len(ride_times) == len(ridden)
-    # The next ride was queued before the Stop; it will find its token stale.
+    assert starts[1] >= second
+    # The ride after them was queued before the Stop; it will find its token stale.
     assert refreshed(task).spooler_id == ""
+    assert [job.status for job in jobs_of(task)] == ["SUCCESSFUL", "SUCCESSFUL", "READY"]
 
 
 def test_a_stopped_and_relaunched_task_rides_once_and_the_old_job_finds_its_token_stale(
     postgres_db: PostgresDatabase, workers: Workers, web_server: WebServer
 ) -> None:
-    at = timezone.now().replace(microsecond=0) + datetime.timedelta(seconds=4)
-    task = make_task("ends_ok", scheduling=at)
     workers.start(2)
     admin = admin_of(web_server)
+    at = timezone.now().replace(microsecond=0) + datetime.timedelta(seconds=5)
+    task = make_task("ends_ok", scheduling=at)
 
     admin.task_action("launch_tasks", task.pk)
     first_token = refreshed(task).spooler_id
@@ -149,19 +164,19 @@ def test_a_worker_killed_mid_run_is_recovered_by_another_notified_once_and_the_n
     postgres_db: PostgresDatabase, workers: Workers, tmp_path: Path
 ) -> None:
     pid_file = tmp_path / "pid"
-    first = timezone.now().replace(microsecond=0) + datetime.timedelta(seconds=1)
-    task = make_task(
-        "sleeps",
-        arguments=f"60, --pid-file {pid_file}",
-        scheduling=first,
-        repetition_period="minute",
-        repetition_rate=1,
-    )
     with WebhookReceiver() as hook:
         postgres_db.handlers = {
             "hook": {"class": "taskmanager.notifications.WebhookNotificationHandler", "url": hook.url}
         }
         workers.start(2)
+        first = timezone.now().replace(microsecond=0) + datetime.timedelta(seconds=1)
+        task = make_task(
+            "sleeps",
+            arguments=f"60, --pid-file {pid_file}",
+            scheduling=first,
+            repetition_period="minute",
+            repetition_rate=1,
+        )
         # Launched from a shell, as a deploy script may: no web process needed.
         launch = f"from taskmanager.models import Task; Task.objects.get(pk={task.pk}).launch()"
         launched = postgres_db.manage("shell", "-c", launch)
