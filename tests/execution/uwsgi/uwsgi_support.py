@@ -258,8 +258,9 @@ class WebProcess(Protocol):
 class AdminClient:
     """A browser's requests to the admin: the login form with its CSRF token, then actions."""
 
-    def __init__(self, server: WebProcess) -> None:
+    def __init__(self, server: WebProcess, *, timeout: float = 10.0) -> None:
         self.server = server
+        self.timeout = timeout
         self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
 
@@ -267,13 +268,13 @@ class AdminClient:
         return next(cookie.value for cookie in self.cookies if cookie.name == "csrftoken") or ""
 
     def get(self, path: str) -> str:
-        with self.opener.open(self.server.url(path), timeout=10) as response:
+        with self.opener.open(self.server.url(path), timeout=self.timeout) as response:
             return str(response.read().decode())
 
     def post(self, path: str, data: dict[str, str | list[str]]) -> tuple[int, str]:
         body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": self._csrf()}, doseq=True).encode()
         request = urllib.request.Request(self.server.url(path), data=body, method="POST")
-        with self.opener.open(request, timeout=10) as response:
+        with self.opener.open(request, timeout=self.timeout) as response:
             return response.status, str(response.read().decode())
 
     def login(self, username: str = "admin", password: str = ADMIN_PASSWORD) -> None:
