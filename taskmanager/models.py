@@ -271,16 +271,16 @@ class Task(models.Model):
         self.save(update_fields=[*_LAST_RUN_FIELDS, *also])
 
     def launch(self) -> Report | None:
-        """Run the task: on uWSGI's spooler when this process has one, else now, here.
+        """Run the task on the execution backend in use (``UWSGI_TASKMANAGER_BACKEND``).
 
-        On the spooler it runs at its scheduling when that is ahead, else at
-        once, then every repetition period; returns None. Without a spooler it
-        runs now and its report is returned. See :mod:`taskmanager.execution`.
+        Queued (uWSGI's spooler, the Tasks framework), it runs at its scheduling
+        when that is ahead, else at once, then every repetition period; returns
+        None. Run in this process, its report is returned. See :mod:`taskmanager.execution`.
         """
         return layers_above().launch(self)
 
     def stop(self) -> None:
-        """Cancel what the task waits for (its spool file is deleted); it becomes idle.
+        """Cancel what the task waits for (its spool file, its queued ride); it becomes idle.
 
         A run in progress goes on to its report; the task is not spooled again after it.
         """

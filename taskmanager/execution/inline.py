@@ -7,6 +7,8 @@ as with the uWSGI backend in a process without a spooler.
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils import timezone
 
 from taskmanager import scheduling
@@ -38,3 +40,8 @@ class InlineBackend(Backend):
     def recover(self, *, dry_run: bool = False, foreground: bool = False) -> list[str]:
         """Close the runs whose heartbeat stopped (their process died); nothing is queued here."""
         return recovery.close_stale_runs(tasks_options(), by=recovery.BY_COMMAND, dry_run=dry_run).lines
+
+    def resend_later(
+        self, *, report: int | None, handler: str | None, since: datetime.datetime | None
+    ) -> str:
+        raise LaunchError("the inline backend runs nothing later: resend now, without --spool.")

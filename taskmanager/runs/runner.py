@@ -10,7 +10,9 @@ into a :class:`~taskmanager.runs.sink.LogSink`: the report's log file, counted. 
 * else ``errors``, ``warnings`` or ``ok`` from the counted lines.
 
 The log file is flushed every :data:`FLUSH_EVERY` seconds while the command runs, so
-a process killed outright (``SIGKILL``) loses at most that much of its output. The
+a process killed outright (``SIGKILL``) loses at most that much of its output, and the
+report's heartbeat moves on every few seconds (:mod:`taskmanager.runs.heartbeat`), so a
+run whose process died is told from one that goes on. The
 report is saved by :mod:`taskmanager.runs.saving`, which never leaves it open for a
 reason of its own. The caller (:mod:`taskmanager.execution`) sends the notifications
 once the report is saved.
@@ -183,6 +185,8 @@ def _store(report: Report, task: Task, sink: LogSink, outcome: Outcome, path: st
     if sink.file_error is not None:
         tail.append(f"[taskmanager] the log file is incomplete: {sink.file_error}")
     report.end_datetime = timezone.now()
+    # Its last sign of life (the beats of the run are not in this object).
+    report.heartbeat = report.end_datetime
     # PostgreSQL text cannot hold NUL characters.
     report.log = "\n".join(tail).replace("\x00", "\ufffd")
     report.n_log_lines = sink.n_lines

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
@@ -9,6 +12,7 @@ from taskmanager import scheduling
 from taskmanager.conf import tasks_options
 from taskmanager.execution.backend import Backend, LaunchError, refuse_if_running
 from taskmanager.execution.tasks import jobs, recovery, rides
+from taskmanager.execution.tasks.checks import check_tasks_backend
 from taskmanager.execution.tasks.compat import InvalidTask
 from taskmanager.models import Report, Task
 
@@ -59,3 +63,15 @@ class TasksBackend(Backend):
                 jobs.enqueue_ride(ride, options)
             jobs.ensure_watchdog(options)
         return done.lines
+
+    def resend_later(
+        self, *, report: int | None, handler: str | None, since: datetime.datetime | None
+    ) -> str:
+        options = tasks_options()
+        job = jobs.enqueue_resend(report=report, handler=handler, since=since, options=options)
+        where = f'the queue "{options.queue}" of the Tasks backend "{options.backend}"'
+        return f"Resend enqueued on {where} (job {job})."
+
+    @classmethod
+    def check(cls) -> list[checks.CheckMessage]:
+        return check_tasks_backend()

@@ -13,11 +13,18 @@ from typing import TYPE_CHECKING
 FRAMEWORK = "django.tasks" if find_spec("django.tasks") else "django_tasks"
 
 if TYPE_CHECKING or FRAMEWORK == "django.tasks":
-    from django.tasks import Task, TaskResult, TaskResultStatus, task, task_backends
+    from django.tasks import (
+        DEFAULT_TASK_BACKEND_ALIAS,
+        Task,
+        TaskResult,
+        TaskResultStatus,
+        task,
+        task_backends,
+    )
     from django.tasks.backends.base import BaseTaskBackend
     from django.tasks.exceptions import InvalidTask, InvalidTaskBackend
 else:
-    from django_tasks import TaskResult, TaskResultStatus, task, task_backends
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResult, TaskResultStatus, task, task_backends
     from django_tasks.backends.base import BaseTaskBackend
     from django_tasks.base import Task
     from django_tasks.exceptions import InvalidTaskBackendError as InvalidTaskBackend
@@ -25,6 +32,7 @@ else:
 
 
 __all__ = [
+    "DEFAULT_TASK_BACKEND_ALIAS",
     "FRAMEWORK",
     "BaseTaskBackend",
     "InvalidTask",

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -27,14 +29,22 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from taskmanager.conf import TasksOptions, tasks_options
-from taskmanager.execution.running import run_and_notify
+from taskmanager.execution.running import resend_failed_deliveries, run_and_notify
 from taskmanager.execution.tasks import recovery, rides
+from taskmanager.execution.tasks.compat import (
+    DEFAULT_TASK_BACKEND_ALIAS,
+    InvalidTask,
+    InvalidTaskBackend,
+    task,
+    task_backends,
+)
 from taskmanager.execution.tasks.compat import Task as TasksTask
-from taskmanager.execution.tasks.compat import task, task_backends
 from taskmanager.models import Task
 from taskmanager.runs.runner import start_run
 
 logger = logging.getLogger("taskmanager.tasks")
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def _options() -> TasksOptions:
@@ -94,13 +104,32 @@ def _moment(value: str | None) -> datetime.datetime | None:
     return parse_datetime(value) if value else None
 
 
-# The task functions, on the configured backend and queue (an enqueue names them again:
-# the settings may change after this import, in tests). A job names its function by its
-# dotted path: these names are part of the queue's data, keep them.
-_configured = _options()
+def _job(function: Callable[P, T]) -> TasksTask[P, T]:
+    """``function`` as a task function of the Tasks framework.
+
+    Made for the configured backend and queue; every enqueue names them again (the
+    settings may change after this import, in tests), and that is where a wrong backend
+    or queue is refused (``manage.py check`` says so first). So that this module imports
+    whatever the settings, the task is made for the first of those that the framework
+    accepts (it checks a task when it is made). A job names its function by its dotted
+    path: these names are part of the queue's data, keep them.
+    """
+    options = _options()
+    aliases = dict.fromkeys([options.backend, DEFAULT_TASK_BACKEND_ALIAS])
+    for alias in aliases:
+        try:
+            allowed = sorted(task_backends[alias].queues)
+        except InvalidTaskBackend:
+            continue
+        for queue in dict.fromkeys([options.queue, *allowed]):
+            try:
+                return task(backend=alias, queue_name=queue)(function)
+            except InvalidTask:
+                continue
+    return task(function)
 
 
-@task(backend=_configured.backend, queue_name=_configured.queue)
+@_job
 def run_ride(task_id: int, token: str, at: str, anchor: str | None = None) -> int | None:
     """A ride of a task (see the module's docstring); returns its report's id, None when not run."""
     options = _options()
@@ -128,7 +157,7 @@ def run_ride(task_id: int, token: str, at: str, anchor: str | None = None) -> in
     return report.pk
 
 
-@task(backend=_configured.backend, queue_name=_configured.queue)
+@_job
 def watchdog(token: str) -> int:
     """The watchdog's ride: recover, then ride again in ``watchdog`` seconds; returns the runs closed."""
     options = _options()
@@ -140,3 +169,19 @@ def watchdog(token: str) -> int:
     enqueue_recovered(done, options)
     _enqueue(watchdog, (token,), timezone.now() + datetime.timedelta(seconds=options.watchdog), options)
     return len(done.lines)
+
+
+@_job
+def resend_failed(report: int | None, handler: str | None, since: str | None) -> int:
+    """``resend_notifications --spool`` on the Tasks backend: resend now; returns how many were sent."""
+    sent, tried = resend_failed_deliveries(report=report, handler=handler, since=_moment(since))
+    logger.info("Resent %d of %d failed deliveries.", sent, tried)
+    return sent
+
+
+def enqueue_resend(
+    *, report: int | None, handler: str | None, since: datetime.datetime | None, options: TasksOptions
+) -> str:
+    """Enqueue :func:`resend_failed` now (no transaction need commit first); its job's id."""
+    job = resend_failed.using(backend=options.backend, queue_name=options.queue)
+    return str(job.enqueue(report, handler, since.isoformat() if since else None).id)

@@ -112,9 +112,9 @@ def why_not_claimed(task_id: int, token: str) -> str:
     if task is None:
         return "the task is gone"
     if task.spooler_id == "":
-        return "the task was stopped"
+        return "the task waits for no ride (it was stopped, or this ride ran already)"
     if task.spooler_id != token:
-        return "the task was launched again (or recovered) since: another ride replaced this one"
+        return "another ride replaced this one (the task was launched again, or this ride ran already)"
     return f"the task is {task.status}: another worker took this ride"
 
 
