@@ -65,7 +65,7 @@ def admin_sql(url: str, *statements: str) -> None:
 
     with psycopg.connect(url, autocommit=True) as conn:
         for statement in statements:
-            conn.execute(statement)  # type: ignore[arg-type]  # our own literal SQL
+            conn.execute(statement)
 
 
 def use_database(url: str, name: str) -> None:
@@ -205,6 +205,10 @@ class Process:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
+    def started_or_gone(self) -> bool:
+        """A db_worker says so once it polls the queue (django_tasks_db's log, at INFO)."""
+        return "Starting worker" in self.output() or not self.alive
+
     def kill9(self) -> None:
         """SIGKILL, as the OOM killer or a lost machine does: no clean-up runs."""
         with contextlib.suppress(ProcessLookupError):
@@ -252,11 +256,7 @@ class Workers:
             started.append(process)
         # Up, Django set up, polling the queue: a test's clock starts after the start-up.
         for process in started:
-            wait_for(
-                lambda process=process: "Starting worker" in process.output() or not process.alive,
-                timeout=60,
-                what=f"{process.name} to start",
-            )
+            wait_for(process.started_or_gone, timeout=60, what=f"{process.name} to start")
             assert process.alive, process.output()
         return started
 
