@@ -130,3 +130,13 @@ def test_a_resend_is_left_to_a_worker() -> None:
     assert line.startswith('Resend enqueued on the queue "taskmanager"')
     [job] = jobs("taskmanager.execution.tasks.jobs.resend_failed")
     assert job.args_kwargs["args"] == [None, "slack", None]
+
+
+def test_on_djangos_immediate_backend_a_launch_runs_the_job_as_it_is_enqueued(settings: Any) -> None:
+    settings.TASKS = IMMEDIATE
+    task = make_task("ends_ok")
+    assert task.launch() is None
+    [report] = Report.objects.all()
+    assert report.invocation_result == "ok"
+    task.refresh_from_db()
+    assert (task.status, task.spooler_id) == (Task.STATUS_IDLE, "")
