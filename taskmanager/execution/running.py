@@ -31,9 +31,13 @@ def notify(report: Report) -> None:
         )
 
 
-def run_and_notify(task: Task, *, report: Report | None = None) -> Report:
-    """Run ``task`` now, in this process; its report is saved, then notified."""
-    return run_task(task, on_saved=notify, report=report)
+def run_and_notify(
+    task: Task, *, report: Report | None = None, foreign_loggers: tuple[str, ...] = ()
+) -> Report:
+    """Run ``task`` now, in this process; its report is saved, then notified.
+
+    ``foreign_loggers``: the loggers of the worker running it, whose records are not the run's."""
+    return run_task(task, on_saved=notify, report=report, foreign_loggers=foreign_loggers)
 
 
 def exec_command_task(task: Task) -> Report:

@@ -165,10 +165,28 @@ class RecordHandler(logging.Handler):
             self.handleError(record)
 
 
+class _NotFrom(logging.Filter):
+    """Lets through the records of any logger but these and their children."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        super().__init__()
+        self.names = names
+        self.prefixes = tuple(f"{name}." for name in names)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name in self.names or record.name.startswith(self.prefixes))
+
+
 @contextlib.contextmanager
-def capturing(sink: LogSink) -> Iterator[None]:
-    """Send ``sys.stdout``, ``sys.stderr`` and logging records to ``sink``."""
+def capturing(sink: LogSink, *, foreign_loggers: tuple[str, ...] = ()) -> Iterator[None]:
+    """Send ``sys.stdout``, ``sys.stderr`` and logging records to ``sink``.
+
+    Records of ``foreign_loggers`` (and their children) are left out: they are the
+    process's own, not the command's (a worker telling it was asked to stop, say).
+    """
     handler = RecordHandler(sink)
+    if foreign_loggers:
+        handler.addFilter(_NotFrom(foreign_loggers))
     previous_factory = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:

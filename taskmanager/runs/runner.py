@@ -71,10 +71,12 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def run_captured(sink: LogSink, run: Callable[[], None]) -> Outcome:
-    """Call ``run`` with its output captured into ``sink``; a failure ends the log, as one error."""
+def run_captured(sink: LogSink, run: Callable[[], None], *, foreign_loggers: tuple[str, ...] = ()) -> Outcome:
+    """Call ``run`` with its output captured into ``sink``; a failure ends the log, as one error.
+
+    Records of ``foreign_loggers`` are not the command's (see :func:`capturing`)."""
     outcome = Outcome()
-    with collecting_extra() as extra, capturing(sink):
+    with collecting_extra() as extra, capturing(sink, foreign_loggers=foreign_loggers):
         try:
             run()
         except SystemExit as exc:
@@ -125,14 +127,19 @@ def start_run(task: Task) -> Report:
 
 
 def run_task(
-    task: Task, *, on_saved: Callable[[Report], None] | None = None, report: Report | None = None
+    task: Task,
+    *,
+    on_saved: Callable[[Report], None] | None = None,
+    report: Report | None = None,
+    foreign_loggers: tuple[str, ...] = (),
 ) -> Report:
     """Run ``task`` now, in this process: fill, save and return its report.
 
     ``report`` is the open report :func:`start_run` made for this run, if the caller
     started it; else it is made here. ``on_saved`` is called with the report once it
     is stored, also when the run was interrupted (Ctrl-C), before the interruption
-    goes on up.
+    goes on up. ``foreign_loggers`` are the loggers of what runs the task (a worker):
+    their records during the run are not the command's output and are not captured.
     """
     if report is None:
         report = start_run(task)
@@ -157,7 +164,7 @@ def run_task(
             execute_command(app_command, task.command_argv)
 
         with beating(report.pk, heartbeat_every()) as heartbeat, flushed_every(sink, FLUSH_EVERY):
-            outcome = run_captured(sink, run)
+            outcome = run_captured(sink, run, foreign_loggers=foreign_loggers)
         if heartbeat.failures:
             logger.warning(
                 "%d of the %d heartbeats of report %s failed (last: %s).",

@@ -87,6 +87,18 @@ def test_a_project_handler_writing_into_the_streams_after_pending_text_counts_on
     assert fh.getvalue().decode().count("ERROR and WARNING in one record") == 1
 
 
+def test_records_of_the_workers_loggers_stay_out_of_the_run() -> None:
+    target, fh = sink()
+    with capturing(target, foreign_loggers=("tests.runs.worker",)):
+        logging.getLogger("tests.runs.worker").warning("Received Terminated - shutting down")
+        logging.getLogger("tests.runs.worker.child").error("the worker's own")
+        logging.getLogger("tests.runs.workers").warning("a command's logger of a similar name")
+    target.flush()
+    assert fh.getvalue().decode().count("\n") == 1
+    assert "a command's logger of a similar name" in fh.getvalue().decode()
+    assert (target.n_warnings, target.n_errors) == (1, 0)
+
+
 @pytest.mark.parametrize("created", [0.5, 1_700_000_000.25, 1_700_000_000.999, 1_700_000_001.0])
 def test_the_once_a_second_time_stamp_reads_as_loggings_own(created: float) -> None:
     ours, theirs = _Formatter(LOG_FORMAT), logging.Formatter(LOG_FORMAT)

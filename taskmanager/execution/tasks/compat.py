@@ -12,6 +12,11 @@ from typing import TYPE_CHECKING
 #: Where the framework comes from, for messages.
 FRAMEWORK = "django.tasks" if find_spec("django.tasks") else "django_tasks"
 
+#: The loggers of the framework and of its workers (django-tasks-db's ``db_worker``): what
+#: they log while a ride runs (a worker told to stop says so at once, from its signal
+#: handler) is the worker's, not the command's, and must not count in the run's report.
+WORKER_LOGGERS = ("django.tasks", "django_tasks", "django_tasks_db")
+
 if TYPE_CHECKING or FRAMEWORK == "django.tasks":
     from django.tasks import (
         DEFAULT_TASK_BACKEND_ALIAS,
@@ -34,6 +39,7 @@ else:
 __all__ = [
     "DEFAULT_TASK_BACKEND_ALIAS",
     "FRAMEWORK",
+    "WORKER_LOGGERS",
     "BaseTaskBackend",
     "InvalidTask",
     "InvalidTaskBackend",

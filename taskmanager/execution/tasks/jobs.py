@@ -33,6 +33,7 @@ from taskmanager.execution.running import resend_failed_deliveries, run_and_noti
 from taskmanager.execution.tasks import recovery, rides
 from taskmanager.execution.tasks.compat import (
     DEFAULT_TASK_BACKEND_ALIAS,
+    WORKER_LOGGERS,
     InvalidTask,
     InvalidTaskBackend,
     task,
@@ -146,7 +147,7 @@ def run_ride(task_id: int, token: str, at: str, anchor: str | None = None) -> in
         started = start_run(taken)
     when = _moment(at) or timezone.now()
     try:
-        report = run_and_notify(taken, report=started)
+        report = run_and_notify(taken, report=started, foreign_loggers=WORKER_LOGGERS)
     finally:
         # Also when the worker is told to stop in the run: the report is saved, the task goes on.
         following = rides.next_ride(

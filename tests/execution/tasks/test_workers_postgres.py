@@ -298,12 +298,6 @@ def test_a_worker_stopped_twice_mid_run_closes_it_as_failed_and_queues_the_next_
     assert refreshed(task).status == "scheduled"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="db_worker's own 'Received Terminated - shutting down gracefully' WARNING, logged in "
-    "its signal handler during the run, is captured into the run's log and counted: the run "
-    "ends 'warnings' (runs/capture.py takes every record of the process during a run)",
-)
 def test_a_worker_stopped_mid_run_leaves_the_result_of_the_command_alone(
     postgres_db: PostgresDatabase, workers: Workers, tmp_path: Path
 ) -> None:
