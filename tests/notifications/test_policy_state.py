@@ -200,28 +200,37 @@ def _manage(env: dict[str, str], *args: str, capture: bool = False) -> str:
     return done.stdout if capture else ""
 
 
+RACE_HANDLERS = {
+    "change": {"transport": LOCMEM, "templates": "log", "notify": "change"},
+    "every": {"transport": LOCMEM, "templates": "log"},
+}
+NEW_TASK = "from tests.notifications.sequences import a_task\nprint(a_task().pk)\n"
+
+
 @pytest.fixture
 def race_project(tmp_path):
-    """A migrated database with one task, its id, and the environment of the worker processes.
-
-    A database file (SQLite) by default; ``TASKMANAGER_RACE_SETTINGS`` names other settings
-    (a PostgreSQL server's) that read their database from the environment the same way."""
-    handlers = {
-        "change": {"transport": LOCMEM, "templates": "log", "notify": "change"},
-        "every": {"transport": LOCMEM, "templates": "log"},
-    }
+    """A migrated database file (SQLite) with one task: the task's id and the environment of
+    the worker processes."""
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": os.environ.get("TASKMANAGER_RACE_SETTINGS", "tests.settings_filedb"),
+        "DJANGO_SETTINGS_MODULE": "tests.settings_filedb",
         "PYTHONPATH": str(ROOT),
         "TASKMANAGER_TEST_DB": str(tmp_path / "db.sqlite3"),
         "TASKMANAGER_TEST_DB_TIMEOUT": "30",
         "TASKMANAGER_TEST_MEDIA_ROOT": str(tmp_path / "media"),
-        "TASKMANAGER_TEST_HANDLERS": json.dumps(handlers),
+        "TASKMANAGER_TEST_HANDLERS": json.dumps(RACE_HANDLERS),
     }
     _manage(env, "migrate", "-v", "0")
-    script = "from tests.notifications.sequences import a_task\nprint(a_task().pk)\n"
-    task_id = int(_manage(env, "shell", "-c", script, capture=True).split()[-1])
+    task_id = int(_manage(env, "shell", "-c", NEW_TASK, capture=True).split()[-1])
+    return env, task_id
+
+
+@pytest.fixture
+def race_project_on_postgres(postgres_db):
+    """:func:`race_project` on a PostgreSQL database of the test command's server (machines
+    sharing one database, as workers on several machines do)."""
+    env = postgres_db.env(TASKMANAGER_TEST_HANDLERS=json.dumps(RACE_HANDLERS))
+    task_id = int(_manage(env, "shell", "-c", NEW_TASK, capture=True).split()[-1])
     return env, task_id
 
 
@@ -234,7 +243,18 @@ def _wait_for_all(folder: Path, prefix: str, patience: float = 120) -> None:
 
 @pytest.mark.slow
 def test_runs_finishing_at_once_tell_one_triggered_and_one_recovered_each_time(race_project, tmp_path):
-    env, task_id = race_project
+    assert_one_triggered_and_one_recovered_each_time(*race_project, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_runs_finishing_at_once_on_postgresql_tell_one_triggered_and_one_recovered_each_time(
+    race_project_on_postgres, tmp_path
+):
+    assert_one_triggered_and_one_recovered_each_time(*race_project_on_postgres, tmp_path)
+
+
+def assert_one_triggered_and_one_recovered_each_time(env, task_id, tmp_path):
     folder = tmp_path / "signals"
     folder.mkdir()
     workers = [
