@@ -52,13 +52,18 @@ def rq_env(database: PostgresDatabase, url: str) -> dict[str, str]:
     return database.env(DJANGO_SETTINGS_MODULE=SETTINGS, **{SERVER_ENV: url})
 
 
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """The server's URL; skips without one (session-scoped: asked before PostgreSQL's template)."""
+    return redis_url()
+
+
 @pytest.fixture
-def rq_db(postgres_db: PostgresDatabase) -> PostgresDatabase:
+def rq_db(redis_server: str, postgres_db: PostgresDatabase) -> PostgresDatabase:
     """The test's PostgreSQL database, and an empty Redis (``FLUSHDB``) for its queue."""
     import redis  # the slow-tests group's (django-tasks-rq's); only these tests need it
 
-    url = redis_url()
-    with redis.Redis.from_url(url) as server:
+    with redis.Redis.from_url(redis_server) as server:
         server.flushdb()
     return postgres_db
 

@@ -21,7 +21,11 @@ TASKS = {
     }
 }
 RQ_QUEUES = {name: {"URL": REDIS_URL} for name in ("taskmanager", "default")}
+# RQ's worker says what it takes and how it ended (the tests count its lines).
 LOGGING = {
     **LOGGING,
-    "loggers": {**LOGGING["loggers"], "rq.worker": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        **LOGGING["loggers"],  # type: ignore[dict-item]
+        "rq.worker": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
 }
