@@ -10,6 +10,8 @@ would. The module takes about half a minute.
 from __future__ import annotations
 
 import datetime
+import signal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,3 +120,28 @@ def test_a_stopped_and_relaunched_task_rides_once_and_the_old_job_finds_its_toke
     assert refreshed(task).status == "idle"
     assert f"Ride {first} of task {task.pk} not run" in rq_workers.output()
     assert sum(rq_workers.ran(RUN_RIDE).values()) == 2
+
+
+def test_an_rq_worker_stopped_mid_run_ends_the_run_first_then_exits(
+    rq_db: PostgresDatabase, rq_workers: RQWorkers, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "pid"
+    [worker] = rq_workers.start(1)
+    task = make_task("sleeps", arguments=f"2, --every 0.2, --pid-file {pid_file}")
+    shell(rq_db, f"from taskmanager.models import Task\nTask.objects.get(pk={task.pk}).launch()")
+    wait_for(pid_file.exists, timeout=20, what="the run", log=rq_workers.output)
+
+    # What a deploy does (to the worker's process alone: systemd's KillMode=mixed, docker stop).
+    worker.popen.send_signal(signal.SIGTERM)
+    worker.popen.wait(timeout=30)
+
+    assert worker.popen.returncode == 0
+    # The run was in RQ's work horse, a child of the worker: it went on to its end.
+    assert int(pid_file.read_text()) != worker.popen.pid
+    assert "warm shut down requested" in worker.output()
+    [report] = reports(task)
+    assert report.end_datetime is not None
+    assert "awake" in report.log
+    # The worker's own warning is in its log, not in the run's report.
+    assert (report.invocation_result, report.n_log_warnings) == ("ok", 0)
+    assert refreshed(task).status == "idle"
