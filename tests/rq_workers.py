@@ -96,8 +96,8 @@ class RQWorkers:
             name = f"rq-worker-{len(self.processes) + 1}"
             # django-tasks-rq's job class runs our task functions; RQ's scheduler (one worker
             # holds its lock at a time) moves deferred jobs to the queue when they are due.
-            args = ["rqworker", "--job-class", "django_tasks_rq.Job", "--with-scheduler", "--name", name, QUEUE]
-            process = start_process(name, args, rq_env(self.database, redis_url()), self.folder)
+            args = ["rqworker", "--job-class", "django_tasks_rq.Job", "--with-scheduler", "--name", name]
+            process = start_process(name, [*args, QUEUE], rq_env(self.database, redis_url()), self.folder)
             self.processes.append(process)
             started.append(process)
         # Up and listening on the queue: a test's clock starts after the start-up.

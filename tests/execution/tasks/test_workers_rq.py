@@ -46,6 +46,24 @@ def rides_done(workers: RQWorkers) -> int:
     return workers.output().count(DONE)
 
 
+def wait_for_rides_done(workers: RQWorkers, n: int, timeout: float) -> None:
+    wait_for(
+        lambda: rides_done(workers) >= n, timeout=timeout, what=f"{n} ride jobs done", log=workers.output
+    )
+
+
+def launch(database: PostgresDatabase, *ids: int) -> None:
+    """Launch tasks from ``manage.py shell`` on the RQ settings, as a deploy script may."""
+    shell(
+        database,
+        f"from taskmanager.models import Task\nfor t in Task.objects.filter(pk__in={list(ids)}): t.launch()",
+    )
+
+
+def ended_reports(task: Task) -> list[Report]:
+    return [report for report in reports(task) if report.end_datetime is not None]
+
+
 def test_thirty_tasks_launched_at_once_run_exactly_once_each_across_three_rq_workers(
     rq_db: PostgresDatabase, rq_workers: RQWorkers
 ) -> None:
@@ -54,12 +72,12 @@ def test_thirty_tasks_launched_at_once_run_exactly_once_each_across_three_rq_wor
     ids = [task.pk for task in tasks]
     rq_workers.start(3)
 
-    shell(rq_db, f"from taskmanager.models import Task\nfor t in Task.objects.filter(pk__in={ids}): t.launch()")
+    launch(rq_db, *ids)
 
     done = Report.objects.using(ALIAS).filter(task_id__in=ids).exclude(end_datetime=None)
     wait_for(lambda: done.count() >= 30, timeout=60, what="30 reports", log=rq_workers.output)
     # Every job of the launches has been taken and finished: nothing is left to run twice.
-    wait_for(lambda: rides_done(rq_workers) >= 30, timeout=15, what="30 ride jobs done", log=rq_workers.output)
+    wait_for_rides_done(rq_workers, 30, timeout=15)
     per_task = Report.objects.using(ALIAS).filter(task_id__in=ids).values("task_id").annotate(n=Count("id"))
     assert sorted(row["task_id"] for row in per_task) == sorted(ids)
     assert {row["n"] for row in per_task} == {1}
@@ -78,15 +96,13 @@ def test_a_task_scheduled_a_few_seconds_ahead_runs_once_at_its_time(
     at = timezone.now().replace(microsecond=0) + datetime.timedelta(seconds=5)
     task = make_task("ends_ok", scheduling=at)
 
-    shell(rq_db, f"from taskmanager.models import Task\nTask.objects.get(pk={task.pk}).launch()")
+    launch(rq_db, task.pk)
 
     assert refreshed(task).status == "scheduled"
-    [report] = wait_for(
-        lambda: [r for r in reports(task) if r.end_datetime], timeout=30, what="the run", log=rq_workers.output
-    )
+    [report] = wait_for(lambda: ended_reports(task), timeout=30, what="the run", log=rq_workers.output)
     assert report.invocation_datetime >= at
     assert report.invocation_result == "ok"
-    wait_for(lambda: rides_done(rq_workers) >= 1, timeout=10, what="the ride job done", log=rq_workers.output)
+    wait_for_rides_done(rq_workers, 1, timeout=10)
     assert sum(rq_workers.ran(RUN_RIDE).values()) == 1
     assert len(reports(task)) == 1
     assert refreshed(task).status == "idle"
@@ -114,7 +130,7 @@ def test_a_stopped_and_relaunched_task_rides_once_and_the_old_job_finds_its_toke
     assert second.startswith("tasks:")
     assert first != second
     # Both jobs ride at the same time: the stale one exits, the other runs.
-    wait_for(lambda: rides_done(rq_workers) >= 2, timeout=30, what="both ride jobs done", log=rq_workers.output)
+    wait_for_rides_done(rq_workers, 2, timeout=30)
     [report] = reports(task)
     assert report.invocation_datetime >= at
     assert refreshed(task).status == "idle"
@@ -128,7 +144,7 @@ def test_an_rq_worker_stopped_mid_run_ends_the_run_first_then_exits(
     pid_file = tmp_path / "pid"
     [worker] = rq_workers.start(1)
     task = make_task("sleeps", arguments=f"2, --every 0.2, --pid-file {pid_file}")
-    shell(rq_db, f"from taskmanager.models import Task\nTask.objects.get(pk={task.pk}).launch()")
+    launch(rq_db, task.pk)
     wait_for(pid_file.exists, timeout=20, what="the run", log=rq_workers.output)
 
     # What a deploy does (to the worker's process alone: systemd's KillMode=mixed, docker stop).
