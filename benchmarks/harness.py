@@ -98,9 +98,10 @@ def interleaved(runs: int, steps: Mapping[K, Callable[[int], Any]]) -> dict[K, l
 # -- the process -----------------------------------------------------------------------------------
 
 
-def setup_django(folder: str, journal: str = "wal") -> None:
-    """Django on a database file in ``folder``, SQLite's journal in ``journal`` mode."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+def setup_django(folder: str, journal: str = "wal", settings_module: str = "benchmarks.settings") -> None:
+    """Django on a database file in ``folder``, SQLite's journal in ``journal`` mode (or on the
+    database of ``TASKMANAGER_BENCH_DATABASE_URL``, or of another ``settings_module``)."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     os.environ["TASKMANAGER_BENCH_DIR"] = folder
     os.environ.pop("TASKMANAGER_BENCH_HANDLERS", None)
 

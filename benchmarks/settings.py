@@ -2,11 +2,14 @@
 
 ``TASKMANAGER_BENCH_HANDLERS``, when set, is the JSON of
 ``UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS`` (the start-up benchmark runs
-``manage.py check`` with and without handlers).
+``manage.py check`` with and without handlers). ``TASKMANAGER_BENCH_DATABASE_URL``, when
+set, is the database instead of the SQLite file: ``postgresql://user:password@host:5432/name``
+(the admin benchmark on PostgreSQL; it fills that database, so give it a scratch one).
 """
 
 import json
 import os
+from urllib.parse import unquote, urlsplit
 
 from tests.settings import *  # noqa: F403
 
@@ -17,6 +20,28 @@ DATABASES = {
         "NAME": os.path.join(BENCH_DIR, "db.sqlite3"),
     }
 }
+
+
+def database_from_url(url: str) -> dict[str, str]:
+    """``postgresql://user:password@host:port/name`` (or ``sqlite:///path``) as a DATABASES entry."""
+    parts = urlsplit(url)
+    engines = {"postgres": "postgresql", "postgresql": "postgresql", "sqlite": "sqlite3"}
+    if parts.scheme not in engines:
+        raise ValueError(f"TASKMANAGER_BENCH_DATABASE_URL: unknown scheme {parts.scheme!r} in {url!r}")
+    if parts.scheme == "sqlite":
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path)}
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+    }
+
+
+if os.environ.get("TASKMANAGER_BENCH_DATABASE_URL"):
+    DATABASES = {"default": database_from_url(os.environ["TASKMANAGER_BENCH_DATABASE_URL"])}
 MEDIA_ROOT = os.path.join(BENCH_DIR, "media")
 
 if os.environ.get("TASKMANAGER_BENCH_HANDLERS"):

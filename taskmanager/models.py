@@ -104,7 +104,11 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         ordering = ("-invocation_datetime", "-id")
-        indexes = [models.Index(fields=("task", "-invocation_datetime"))]
+        indexes = [
+            models.Index(fields=("task", "-invocation_datetime")),
+            # The report list's order over every task: without it the list sorts the whole table.
+            models.Index(fields=("-invocation_datetime", "-id"), name="taskmanager_report_list_idx"),
+        ]
 
     def __str__(self) -> str:
         started = self.invocation_datetime

@@ -53,3 +53,16 @@ def test_a_2x_database_keeps_its_data_and_merges_duplicates(two_x_database):
         {},
         None,
     )
+
+
+def test_the_report_list_order_is_read_from_an_index_not_sorted(db):
+    from taskmanager.models import Report
+
+    query = Report.objects.order_by("-invocation_datetime", "-id")[:100].query
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " / ".join(str(row[-1]) for row in cursor.fetchall())
+
+    assert "taskmanager_report_list_idx" in plan
+    assert "TEMP B-TREE" not in plan
