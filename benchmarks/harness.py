@@ -39,7 +39,7 @@ class Sizes:
 
 
 FULL = Sizes(
-    overhead=30, render=1000, log_size=30, fan_out=5, capture_lines=200_000, capture_repeat=3, startup=10
+    overhead=30, render=1000, log_size=30, fan_out=5, capture_lines=200_000, capture_repeat=3, startup=12
 )
 QUICK = Sizes(overhead=3, render=20, log_size=3, fan_out=1, capture_lines=2_000, capture_repeat=1, startup=2)
 

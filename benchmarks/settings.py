@@ -5,10 +5,13 @@
 ``manage.py check`` with and without handlers). ``TASKMANAGER_BENCH_DATABASE_URL``, when
 set, is the database instead of the SQLite file: ``postgresql://user:password@host:5432/name``
 (the admin benchmark on PostgreSQL; it fills that database, so give it a scratch one).
+``TASKMANAGER_BENCH_SLOW_START_MS`` makes loading these settings cost that much more CPU: the
+start-up benchmark injects a regression with it, to show that its rule catches one.
 """
 
 import json
 import os
+import time
 from urllib.parse import unquote, urlsplit
 
 from tests.settings import *  # noqa: F403
@@ -46,3 +49,9 @@ MEDIA_ROOT = os.path.join(BENCH_DIR, "media")
 
 if os.environ.get("TASKMANAGER_BENCH_HANDLERS"):
     UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = json.loads(os.environ["TASKMANAGER_BENCH_HANDLERS"])
+
+if os.environ.get("TASKMANAGER_BENCH_SLOW_START_MS"):
+    # An injected regression: CPU work, as a slow import is (benchmarks/startup.py --inject-ms).
+    _until = time.process_time() + float(os.environ["TASKMANAGER_BENCH_SLOW_START_MS"]) / 1000
+    while time.process_time() < _until:
+        pass

@@ -10,11 +10,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_benchmark(script: str, *, timeout: float) -> subprocess.CompletedProcess[str]:
-    """``benchmarks/<script> --quick`` in a fresh process, with none of the tests' settings."""
+def run_benchmark(script: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``benchmarks/<script> --quick`` (or ``args``) in a fresh process, with none of the tests' settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TASKMANAGER_"))}
     return subprocess.run(
-        [sys.executable, f"benchmarks/{script}", "--quick"],
+        [sys.executable, f"benchmarks/{script}", *(args or ("--quick",))],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -81,3 +81,16 @@ def test_the_capture_benchmark_runs_with_mixed_output_and_prints_its_targets():
     results = {line.split("  ", 1)[1]: line.split()[0] for line in lines if line[:4] in ("PASS", "FAIL")}
     assert results["issue 16: mixed peak RSS < 100 MB"] == "PASS"
     assert results["issue 16: mixed wall <= 1.3x /dev/null"] in ("PASS", "FAIL")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_the_start_up_rule_catches_an_injected_regression():
+    # 100 ms of CPU at settings time, as a slow import would cost: the rule must say FAIL.
+    done = run_benchmark("startup.py", "--runs", "8", "--inject-ms", "100", timeout=280)
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    [rule] = [line for line in lines if "CPU shift" in line]
+    assert rule.endswith("FAIL")
+    assert lines[-1] == "1 target(s) missed"
