@@ -5,6 +5,8 @@
 ``manage.py check`` with and without handlers). ``TASKMANAGER_BENCH_DATABASE_URL``, when
 set, is the database instead of the SQLite file: ``postgresql://user:password@host:5432/name``
 (the admin benchmark on PostgreSQL; it fills that database, so give it a scratch one).
+``TASKMANAGER_BENCH_WAL`` gives each connection ``synchronous=NORMAL`` (fresh processes of a
+benchmark in WAL mode). ``TASKMANAGER_BENCH_SMTP`` (``host:port``) sends mail to that SMTP server.
 ``TASKMANAGER_BENCH_SLOW_START_MS`` makes loading these settings cost that much more CPU: the
 start-up benchmark injects a regression with it, to show that its rule catches one.
 """
@@ -43,12 +45,24 @@ def database_from_url(url: str) -> dict[str, str]:
     }
 
 
+if os.environ.get("TASKMANAGER_BENCH_WAL"):
+    # Fresh processes of a benchmark run as its own process does (harness.setup_django): the file
+    # is in WAL mode already; this is the per-connection half, no disk flush at every commit.
+    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA synchronous=NORMAL"}
+
 if os.environ.get("TASKMANAGER_BENCH_DATABASE_URL"):
     DATABASES = {"default": database_from_url(os.environ["TASKMANAGER_BENCH_DATABASE_URL"])}
 MEDIA_ROOT = os.path.join(BENCH_DIR, "media")
 
 if os.environ.get("TASKMANAGER_BENCH_HANDLERS"):
     UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = json.loads(os.environ["TASKMANAGER_BENCH_HANDLERS"])
+
+if os.environ.get("TASKMANAGER_BENCH_SMTP"):
+    # host:port of the loopback SMTP server: fresh processes deliver mail to it.
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, _port = os.environ["TASKMANAGER_BENCH_SMTP"].rsplit(":", 1)
+    EMAIL_PORT = int(_port)
+    EMAIL_TIMEOUT = 10
 
 if os.environ.get("TASKMANAGER_BENCH_SLOW_START_MS"):
     # An injected regression: CPU work, as a slow import is (benchmarks/startup.py --inject-ms).

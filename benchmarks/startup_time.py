@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import resource
 import subprocess
 import sys
 from typing import Any
 
 from benchmarks.compare import CEILING, compare
-from benchmarks.harness import ROOT, Row, Sizes, interleaved, iqr, median, ms, timed
+from benchmarks.harness import ROOT, Row, Sizes, child_env, interleaved, iqr, median, ms, timed
 from benchmarks.servers import Servers
 from benchmarks.workload import handlers, mail_handler, slack_handler
 from taskmanager.notifications.checks import check_notification_settings
@@ -68,14 +67,7 @@ def measure(
     commands: tuple[str, ...] = ("shell", "check"),
 ) -> list[Row]:
     config = ten_handlers(fake)
-    base = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
-        "PYTHONPATH": str(ROOT),
-        "TASKMANAGER_BENCH_DIR": folder,
-    }
-    base.pop("TASKMANAGER_BENCH_HANDLERS", None)
-    base.pop(SLOW_START, None)
+    base = child_env(folder)
     ten = {**base, "TASKMANAGER_BENCH_HANDLERS": json.dumps(config)}
     if inject_ms:
         ten[SLOW_START] = str(inject_ms)
@@ -88,6 +80,10 @@ def measure(
         for command in commands
         for name, env in envs.items()
     }
+    for step in steps.values():
+        step(-1)  # writes the bytecode, as installing a package does
+    for times_of in cpu.values():
+        times_of.clear()
     times = interleaved(sizes.startup, steps)
     after = fake.counts()
     if (after["requests"], after["mails"]) != (before["requests"], before["mails"]):
