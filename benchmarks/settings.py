@@ -14,17 +14,17 @@ start-up benchmark injects a regression with it, to show that its rule catches o
 import json
 import os
 import time
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from tests.settings import *  # noqa: F403
 
 BENCH_DIR = os.environ["TASKMANAGER_BENCH_DIR"]
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.path.join(BENCH_DIR, "db.sqlite3"),
-    }
+_DATABASE: dict[str, Any] = {
+    "ENGINE": "django.db.backends.sqlite3",
+    "NAME": os.path.join(BENCH_DIR, "db.sqlite3"),
 }
+DATABASES = {"default": _DATABASE}
 
 
 def database_from_url(url: str) -> dict[str, str]:
@@ -48,7 +48,7 @@ def database_from_url(url: str) -> dict[str, str]:
 if os.environ.get("TASKMANAGER_BENCH_WAL"):
     # Fresh processes of a benchmark run as its own process does (harness.setup_django): the file
     # is in WAL mode already; this is the per-connection half, no disk flush at every commit.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA synchronous=NORMAL"}
+    _DATABASE["OPTIONS"] = {"init_command": "PRAGMA synchronous=NORMAL"}
 
 if os.environ.get("TASKMANAGER_BENCH_DATABASE_URL"):
     DATABASES = {"default": database_from_url(os.environ["TASKMANAGER_BENCH_DATABASE_URL"])}
