@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taskmanager import logfiles, scheduling
 from taskmanager.arguments import command_argv
+from taskmanager.notification_state import HandlerState as HandlerState  # Django finds the model here
 from taskmanager.results import Result, level_of_result
 
 if TYPE_CHECKING:
@@ -232,6 +233,15 @@ class Task(models.Model):
     cached_last_invocation_n_errors = models.PositiveIntegerField(_("errors"), null=True, blank=True)
     cached_last_invocation_n_warnings = models.PositiveIntegerField(_("warnings"), null=True, blank=True)
     cached_next_ride = models.DateTimeField(_("next run"), blank=True, null=True)
+    # Read by the notification policy (docs/policy.rst); set with taskmanager.notification_state's
+    # snooze() and resume(). Its SNOOZED_UNTIL_RESUMED means no end.
+    notifications_snoozed_until = models.DateTimeField(
+        _("notifications snoozed until"),
+        blank=True,
+        null=True,
+        editable=False,
+        help_text=_("Reports until then are not sent (they leave skipped delivery records)."),
+    )
 
     class Meta:
         verbose_name = _("task")
@@ -345,6 +355,10 @@ class Delivery(models.Model):
     created = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
     sent_at = models.DateTimeField(_("sent"), blank=True, null=True)
+    # What the notification policy made of the report for this handler (docs/policy.rst):
+    # its event, and for a skipped record why nobody was told.
+    event = models.CharField(_("event"), max_length=20, blank=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("delivery")

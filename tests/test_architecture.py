@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "taskmanager.scheduling",
             "taskmanager.extra",
             "taskmanager.logfiles",
+            "taskmanager.notification_state",
             "taskmanager.models",
             "taskmanager.migrations",
             "taskmanager.migrations.*",

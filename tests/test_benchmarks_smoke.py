@@ -94,3 +94,26 @@ def test_the_start_up_rule_catches_an_injected_regression():
     [rule] = [line for line in lines if "CPU shift" in line]
     assert rule.endswith("FAIL")
     assert lines[-1] == "1 target(s) missed"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_the_policy_benchmark_runs_and_prints_its_medians():
+    done = run_benchmark("policy.py", timeout=100)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["judge,", "previous"]
+    assert all("median" in line and "(30 reports)" in line for line in lines)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_the_log_attachment_benchmark_runs_and_meets_its_memory_target():
+    done = run_benchmark("log_attachment.py", timeout=100)
+
+    # Its target is peak memory, not time: a busy machine cannot miss it.
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1].split()[:2] == ["log", "time"]
+    assert sum("PASS" in line for line in lines) == 4
+    assert lines[-1] == "every target met"

@@ -47,10 +47,11 @@ class DeliveryInline(RecordAdminMixin, admin.TabularInline):
     fields = readonly_fields = (
         "handler",
         "level",
+        "event",
         "status_badge",
+        "why",
         "attempts",
         "permanent",
-        "last_error",
         "created",
     )
     ordering = ("-created", "-id")
@@ -58,6 +59,15 @@ class DeliveryInline(RecordAdminMixin, admin.TabularInline):
     @admin.display(description=_("status"))
     def status_badge(self, obj: Delivery) -> SafeString:
         return delivery_badge(obj.status)
+
+    @admin.display(description=_("reason or last error"))
+    def why(self, obj: Delivery) -> str:
+        return why_text(obj)
+
+
+def why_text(delivery: Delivery) -> str:
+    """Why nobody was told (a skipped record's reason), else the last error."""
+    return delivery.reason if delivery.status == Delivery.STATUS_SKIPPED else delivery.last_error
 
 
 @admin.register(Delivery)
@@ -68,20 +78,23 @@ class DeliveryAdmin(RecordAdminMixin, TaskmanagerAdminMixin):
         "task_name",
         "handler",
         "level",
+        "event",
         "status_badge",
         "attempts",
         "error",
     )
-    list_filter = ("status", "handler", "permanent", "test", "level", "created")
+    list_filter = ("status", "event", "handler", "permanent", "test", "level", "created")
     list_select_related = ("report__task",)
-    search_fields = ("report__task__name", "handler", "last_error")
+    search_fields = ("report__task__name", "handler", "last_error", "reason")
     date_hierarchy = "created"
     actions = ["resend_deliveries"]
     fields = readonly_fields = _FIELDS = (
         "report_link",
         "handler",
         "level",
+        "event",
         "status_badge",
+        "reason",
         "attempts",
         "permanent",
         "last_error",
@@ -114,9 +127,9 @@ class DeliveryAdmin(RecordAdminMixin, TaskmanagerAdminMixin):
     def status_badge(self, obj: Delivery) -> SafeString:
         return delivery_badge(obj.status)
 
-    @admin.display(description=_("last error"))
+    @admin.display(description=_("reason or last error"))
     def error(self, obj: Delivery) -> str:
-        return cut(obj.last_error or "", 120)
+        return cut(why_text(obj) or "", 120)
 
     @admin.display(description=_("rendered parts"))
     def rendered_parts(self, obj: Delivery) -> SafeString | str:

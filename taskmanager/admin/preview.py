@@ -33,6 +33,8 @@ from taskmanager.notifications.delivery_policy import RetryPolicy
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.preview import (
     Rendered,
+    Verdict,
+    policy_verdicts,
     pretty_json,
     render_level,
     select_handlers,
@@ -62,6 +64,8 @@ class HandlerView:
     rendered: Rendered
     parts: list[PartView]
     block_kit_builder_url: str | None
+    #: The policy's decision on the report itself (its own result), if it finished now.
+    verdict: Verdict | None = None
 
     @property
     def name(self) -> str:
@@ -132,11 +136,18 @@ class ReportPreviewMixin(admin.ModelAdmin):
             return self._send_now(request, report)
         level = self._level(request.GET.get("level"), report)
         selection = select_handlers()
+        verdicts = {verdict.handler: verdict for verdict in policy_verdicts(report, selection.handlers)}
         handlers = []
         for handler in selection.handlers:
             rendered = render_level(handler, report, level)
             handlers.append(
-                HandlerView(handler, rendered, _part_views(rendered), rendered.block_kit_builder_url)
+                HandlerView(
+                    handler,
+                    rendered,
+                    _part_views(rendered),
+                    rendered.block_kit_builder_url,
+                    verdicts.get(handler.name),
+                )
             )
         own = level_of_result(report.invocation_result)
         context = {

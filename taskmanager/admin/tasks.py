@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taskmanager.admin.display import format_duration, log_viewer_url, report_links, result_badge
 from taskmanager.admin.mixins import RecordAdminMixin, TaskmanagerAdminMixin
+from taskmanager.admin.snooze import SnoozeAdminMixin
 from taskmanager.arguments import ArgumentsError, split_arguments
 from taskmanager.conf import settings
 from taskmanager.execution.backend import LaunchError
@@ -111,10 +112,10 @@ class TaskForm(forms.ModelForm):
 
 
 @admin.register(Task)
-class TaskAdmin(TaskmanagerAdminMixin):
+class TaskAdmin(SnoozeAdminMixin, TaskmanagerAdminMixin):
     form = TaskForm
     inlines = [ReportInline]
-    actions = ["launch_tasks", "stop_tasks"]
+    actions = ["launch_tasks", "stop_tasks", *SnoozeAdminMixin.snooze_actions]
     list_display = (
         "name",
         "command",
@@ -125,6 +126,7 @@ class TaskAdmin(TaskmanagerAdminMixin):
         "cached_last_invocation_n_warnings",
         "cached_last_invocation_datetime",
         "cached_next_ride",
+        "notifications_snooze",
     )
     list_filter = ("status", "cached_last_invocation_result", "category", "command__app_name")
     list_select_related = ("command", "category")
@@ -140,11 +142,12 @@ class TaskAdmin(TaskmanagerAdminMixin):
         "cached_last_invocation_n_errors",
         "cached_last_invocation_n_warnings",
         "cached_next_ride",
+        "notifications_snooze_status",
     )
     fieldsets = (
         (None, {"fields": ("name", "command", "arguments", "category", "note")}),
         (_("Scheduling"), {"fields": ("scheduling", "repetition_period", "repetition_rate")}),
-        (_("Notifications"), {"fields": ("notifications_enabled",)}),
+        (_("Notifications"), {"fields": ("notifications_enabled", "notifications_snooze_status")}),
         (
             _("Status"),
             {

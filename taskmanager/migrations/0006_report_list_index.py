@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("taskmanager", "0003_taskmanager_3"),
+        ("taskmanager", "0005_notification_policy"),
     ]
 
     operations = [

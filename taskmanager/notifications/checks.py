@@ -6,8 +6,12 @@ option it resembles); E006 invalid or missing options (a value of the wrong type
 exception from a transport's constructor, a ``templates`` that is not a folder name);
 E007 a part with no template; E008 template syntax error; E009 a transport's package is
 missing; E010 ``UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS`` is not a list of existing
-folders; E011 (``--deploy`` only) a template fails to render a sample report (an undefined
-variable, a missing ``extends``, output the transport cannot use); W001 a handler left
+folders; E011 (``--deploy`` only) a template fails to render a sample report, also as a
+recovery and a reminder of the notification policy (an undefined variable, a missing
+``extends``, output the transport cannot use); E017 a key a handler reads itself
+(``handler_options``: the policy's ``notify``, ``remind_every``, ``tasks``, ``categories``,
+``exclude_tasks``, ``exclude_categories``, or a subclass's own) has a value it cannot use;
+E018 ``remind_every`` without ``notify: "change"``; W001 a handler left
 unconfigured (skipped); W002 2.0's notification settings, which nothing reads any more;
 W003 a file in a handler's template folder that no level uses (a misspelt name).
 """
@@ -27,13 +31,14 @@ from taskmanager.notifications.exceptions import NotificationTemplateError, Temp
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.isolation import Fault, guard
 from taskmanager.notifications.rendering import (
+    EVENT_NAMES,
     Renderer,
     SearchRoot,
     get_renderer,
     search_roots,
     template_dirs,
 )
-from taskmanager.notifications.samples import sample_report
+from taskmanager.notifications.samples import sample_policy_context, sample_report
 from taskmanager.results import Result
 
 _LEGACY = (
@@ -188,7 +193,8 @@ def check_unused_files(renderer: Renderer, handlers: list[NotificationHandler]) 
     sources = _sources(renderer.roots, parts_of)
     messages: list[checks.CheckMessage] = []
     for folder, parts in parts_of.items():
-        expected = [f"{level}.{part}" for part in sorted(parts) for level in [*Result, "default"]]
+        names = [*Result, "default", *EVENT_NAMES]
+        expected = [f"{name}.{part}" for part in sorted(parts) for name in names]
         for root in project_roots:
             for name in _unused(root, folder, parts, expected, sources):
                 import difflib  # only when there is a file to warn about: start-up never pays for it
@@ -197,9 +203,9 @@ def check_unused_files(renderer: Renderer, handlers: list[NotificationHandler]) 
                 messages.append(
                     checks.Warning(
                         f"Notification template {root.path / folder / name} is not used: the templates of "
-                        f"folder {folder!r} are named <level>.<part> or default.<part> (levels "
-                        f"{', '.join(Result.names())}; parts {', '.join(sorted(parts))}), and no template "
-                        "includes it.",
+                        f"folder {folder!r} are named <level>.<part>, default.<part> or <event>.<part> "
+                        f"(levels {', '.join(Result.names())}; events {', '.join(EVENT_NAMES)}; parts "
+                        f"{', '.join(sorted(parts))}), and no template includes it.",
                         hint=f"Did you mean {close[0]!r}?" if close else "Rename it, or remove it.",
                         obj=SETTING,
                         id="taskmanager.W003",
@@ -252,11 +258,18 @@ def check_rendering(handlers: list[NotificationHandler]) -> list[checks.CheckMes
             problem = _render_problem(handler, samples[level], level)
             if problem:
                 problems.setdefault(problem, []).append(level)
+        # The policy's messages: a recovery (below the level) and a reminder (at it).
+        for event, level in (("recovered", Result.OK), ("reminder", max(handler.level, Result.WARNINGS))):
+            if not _resolves(renderer, handler, level, event):
+                continue
+            problem = _render_problem(handler, samples[level], level, event)
+            if problem:
+                problems.setdefault(problem, []).append(f"{level} --event {event}")
         for problem, levels in problems.items():
             messages.append(
                 checks.Error(
                     f"Notification handler {handler.name!r} cannot render the sample report at level "
-                    f"{', '.join(levels)}: {problem}",
+                    f"{', '.join(_as_words(level) for level in levels)}: {problem}",
                     hint="See it with: manage.py preview_notifications --handler "
                     f"{handler.name} --level {levels[0]}. At run time the part falls back to the shipped "
                     "template, or a minimal message.",
@@ -267,20 +280,29 @@ def check_rendering(handlers: list[NotificationHandler]) -> list[checks.CheckMes
     return messages
 
 
-def _resolves(renderer: Renderer, handler: NotificationHandler, level: Result) -> bool:
+def _as_words(level: str) -> str:
+    """``ok --event recovered`` (preview's arguments) as ``ok as a recovery``."""
+    level, _, event = level.partition(" --event ")
+    return f"{level} as a {'recovery' if event == 'recovered' else event}" if event else level
+
+
+def _resolves(renderer: Renderer, handler: NotificationHandler, level: Result, event: str = "") -> bool:
     try:
         for part in handler.template_parts:
-            renderer.resolve(handler.templates, level, part)
+            renderer.resolve(handler.templates, level, part, event)
     except TemplateNotFound:
         return False
     return True
 
 
-def _render_problem(handler: NotificationHandler, report: Any, level: Result) -> str:
-    """What goes wrong rendering ``report`` at ``level`` (its file and line), or ""."""
+def _render_problem(handler: NotificationHandler, report: Any, level: Result, event: str = "") -> str:
+    """What goes wrong rendering ``report`` at ``level`` (as the policy's ``event``, if given:
+    a recovery, a reminder) (its file and line), or ""."""
     context = guard("context", handler, handler.context, report, level=level)
     if isinstance(context, Fault):
         return context.error
+    if event:
+        context = {**context, **sample_policy_context(report, event)}
 
     def render() -> str:
         try:

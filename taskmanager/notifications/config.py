@@ -13,6 +13,7 @@ from taskmanager.conf import settings
 from taskmanager.lazy import Lazy
 from taskmanager.models import Delivery
 from taskmanager.notifications.exceptions import NotificationConfigurationError
+from taskmanager.notifications.handler_options import declared_options
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.isolation import describe, is_interrupt
 from taskmanager.notifications.transport import HANDLER_KEYS, Transport
@@ -22,7 +23,9 @@ from taskmanager.text import redact, secret_values
 logger = logging.getLogger("taskmanager.notifications")
 
 SETTING = "UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS"
-#: The keys the framework reads itself; every other key is an option of the transport.
+#: The keys the framework reads itself; every other key is one the handler class declares it
+#: reads itself (its ``handler_options``: the policy's keys and a subclass's own), or else an
+#: option of the transport.
 RESERVED_KEYS = HANDLER_KEYS
 
 
@@ -39,6 +42,8 @@ class HandlerSpec:
     max_attempts: Any = None
     deadline: Any = None
     retry_delay: Any = None
+    #: The keys the handler class declares it reads itself (``handler_options``).
+    own_options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def effective_transport(self) -> type[Transport] | None:
@@ -70,7 +75,8 @@ class HandlerSpec:
         names = transport.option_names()
         for key in self.options:
             if key not in names:
-                raise transport.unknown_option(key).for_handler(self.name)
+                also = list(declared_options(self.handler_class))
+                raise transport.unknown_option(key, also=also).for_handler(self.name)
 
     def build(self) -> NotificationHandler:
         level = parse_level(self.level) if self.level is not None else None
@@ -83,9 +89,13 @@ class HandlerSpec:
         }
         if level is not None:
             kwargs["level"] = level
+        if self.own_options:  # only then: a subclass's own __init__ may predate the keyword
+            kwargs["handler_options"] = self.own_options
         try:
             return self.handler_class(self.name, options=self.options, **kwargs)
         except NotificationConfigurationError as exc:
+            if exc.check_id == "taskmanager.E005" and exc.key in self.options:
+                exc = self._unknown_option(exc)
             raise exc if exc.handler else exc.for_handler(self.name) from None
         except BaseException as exc:
             if is_interrupt(exc):
@@ -96,6 +106,14 @@ class HandlerSpec:
                 handler=self.name,
                 hint="Check the handler's settings, and its __init__.",
             ) from None
+
+    def _unknown_option(self, exc: NotificationConfigurationError) -> NotificationConfigurationError:
+        """E005 from the transport, its hint also offering the keys the handler reads itself
+        (a misspelt ``notfy`` reaches the transport as an option of its own)."""
+        transport = self.effective_transport
+        if transport is None or exc.key is None:
+            return exc
+        return transport.unknown_option(exc.key, also=list(declared_options(self.handler_class)))
 
     def secrets(self) -> list[str]:
         """The values of the options its transport declares secret, to hide them in errors."""
@@ -197,13 +215,15 @@ def parse_spec(name: str, entry: object) -> HandlerSpec:
             parse_level(entry["level"])
         except NotificationConfigurationError as exc:
             raise exc.for_handler(name) from None
+    own = declared_options(handler_class)
     return HandlerSpec(
         name=name,
         handler_class=handler_class,
         transport_class=transport_class,
         level=entry.get("level"),
         templates=entry.get("templates"),
-        options={k: v for k, v in entry.items() if k not in RESERVED_KEYS},
+        options={k: v for k, v in entry.items() if k not in RESERVED_KEYS and k not in own},
+        own_options={k: v for k, v in entry.items() if k in own and k not in RESERVED_KEYS},
         max_attempts=entry.get("max_attempts"),
         deadline=entry.get("deadline"),
         retry_delay=entry.get("retry_delay"),

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -95,6 +96,19 @@ def notification_extra(extra: dict[str, Any] | None) -> dict[str, Any]:
     return extra
 
 
+def previous_report(report: Report) -> Report | None:
+    """The task's report before ``report`` (by start, then id); None for its first, or for a
+    report that is not saved (samples)."""
+    if report.pk is None or report.task_id is None or report._state.adding:
+        return None
+    started = report.invocation_datetime
+    before = type(report).objects.filter(
+        Q(invocation_datetime__lt=started) | Q(invocation_datetime=started, pk__lt=report.pk),
+        task_id=report.task_id,
+    )
+    return before.order_by("-invocation_datetime", "-id").first()
+
+
 def build_context(report: Report, *, handler: str, level: Result | None = None) -> dict[str, Any]:
     """The template context for ``report`` as handler ``handler`` sends it.
 
@@ -109,6 +123,7 @@ def build_context(report: Report, *, handler: str, level: Result | None = None) 
     ended = _local(report.end_datetime)
     run_time = report.duration
     task = report.task
+    previous = previous_report(report)
     return {
         "report": report,
         "task": task,
@@ -130,4 +145,13 @@ def build_context(report: Report, *, handler: str, level: Result | None = None) 
         "handler": handler,
         "now": _local(timezone.now()),
         "extra": notification_extra(report.extra),
+        # The notification policy's (docs/policy.rst): emission puts each handler's decision
+        # in their place; alone (previews) the report is taken as a streak of one.
+        "previous": previous,
+        "previous_url": absolute(_reverse("admin:taskmanager_report_change", previous.pk), base)
+        if previous
+        else None,
+        "event": "report",
+        "streak": 1 if result is not None and result > Result.OK else 0,
+        "failing_since": started if result is not None and result > Result.OK else None,
     }

@@ -30,6 +30,8 @@ class Attempted:
     attempts: int
     error: str = ""
     permanent: bool = False
+    #: Sent, but something sent along with it was not (see ``Transport.send``).
+    note: str = ""
 
 
 def attempt_delivery(
@@ -48,7 +50,7 @@ def attempt_delivery(
     while True:
         attempt += 1
         try:
-            handler.send(message)
+            note = handler.send(message)
         except DeliveryError as exc:
             error, permanent, retry_after = handler.redact(exc.message), exc.permanent, exc.retry_after
         except Exception as exc:  # a transport bug or an unwrapped library error: treat as transient
@@ -62,7 +64,10 @@ def attempt_delivery(
             error = handler.redact(f"send raised {describe(exc)}")
             return Attempted(sent=False, attempts=attempt, error=error, permanent=False)
         else:
-            return Attempted(sent=True, attempts=attempt)
+            # Only a string is a note: a transport written before notes may return what its
+            # client returned (a response object).
+            note = handler.redact(note) if isinstance(note, str) else ""
+            return Attempted(sent=True, attempts=attempt, note=note)
         if permanent or attempt >= policy.max_attempts:
             return Attempted(sent=False, attempts=attempt, error=error, permanent=permanent)
         wait = policy.delay(attempt, retry_after)

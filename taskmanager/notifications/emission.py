@@ -1,4 +1,7 @@
-"""Send a report to every handler whose level it reaches, side by side, and record it.
+"""Send a report to every handler the notification policy tells, side by side, and record it.
+
+Who is told, and as what, is decided first, in the calling thread: the level, the routes, the
+policy and a snooze (:mod:`.policy_state`, which also writes the skipped records).
 
 Each delivery is recorded (:class:`taskmanager.models.Delivery`) before it is
 attempted and updated after, so nothing is lost: a crash mid-delivery leaves a
@@ -43,6 +46,8 @@ from taskmanager.notifications.delivery import attempt_delivery
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.isolation import DeliveryThreads, Fault, Running, describe, guard
 from taskmanager.notifications.message import Message
+from taskmanager.notifications.policy import Decision
+from taskmanager.notifications.policy_state import judge_or_send
 from taskmanager.notifications.records import (
     Outcome,
     create_deliveries,
@@ -147,8 +152,15 @@ def _value(future: Future[Any], stage: str) -> Any:
 class _Round:
     """One emission: every handler's job, its delivery record and its outcome."""
 
-    def __init__(self, report: Report, handlers: list[NotificationHandler], broken: list[Outcome]) -> None:
+    def __init__(
+        self,
+        report: Report,
+        handlers: list[NotificationHandler],
+        broken: list[Outcome],
+        decisions: dict[str, Decision] | None = None,
+    ) -> None:
         self.report = report
+        self.decisions = decisions or {}
         self.start = time.monotonic()
         self.broken = broken
         self.broken_rows: dict[str, Delivery] = {}
@@ -164,7 +176,9 @@ class _Round:
         pool = delivery_pool()
         for handler in handlers:
             accepted: Future[Any] = Future()
-            prepared = pool.submit(_in_worker, prepare, handler, report, shared, accepted)
+            decision = self.decisions.get(handler.name)
+            context = {**shared, **decision.context()} if decision else shared
+            prepared = pool.submit(_in_worker, prepare, handler, report, context, accepted)
             self.jobs.append(_Job(handler, self.start + handler.retry_policy.deadline, accepted, prepared))
 
     def run(self) -> list[Outcome]:
@@ -240,7 +254,10 @@ class _Round:
         new_broken = [o.handler for o in self.broken if o.handler not in self.broken_rows]
         if not jobs and not new_broken:
             return
-        rows = create_deliveries(self.report, [job.handler.name for job in jobs] + new_broken, self.level)
+        events = {name: decision.event for name, decision in self.decisions.items()}
+        rows = create_deliveries(
+            self.report, [job.handler.name for job in jobs] + new_broken, self.level, events
+        )
         for job in jobs:
             job.delivery = rows[job.handler.name]
         self.broken_rows.update((name, rows[name]) for name in new_broken)
@@ -331,9 +348,14 @@ def emit_notifications(report: Report) -> list[Outcome]:
             outcome.error,
         )
     handlers = list(loaded.handlers.values())
+    # The level, the routes, the policy and a snooze decide who is told (skipped records
+    # written); the handlers' own accepts() is asked next, in the delivery threads.
+    decisions = judge_or_send(report, handlers)
+    handlers = [handler for handler in handlers if decisions[handler.name].send]
     if not handlers and not broken:
+        prune_deliveries_now_and_then()  # skipped records age too
         return []
-    outcomes = _Round(report, handlers, broken).run()
+    outcomes = _Round(report, handlers, broken, decisions).run()
     prune_deliveries_now_and_then()
     return outcomes
 

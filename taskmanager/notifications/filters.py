@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 
+from django.utils import timezone
 from markupsafe import Markup
 
 from taskmanager.results import line_severity
@@ -65,6 +66,25 @@ def plural(count: int | None, singular: str, plural_form: str | None = None) -> 
     return f"{count:,} {word}"
 
 
+def moment(value: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
+    """``02:00`` for a time of the day of ``now`` (default: the current time), else
+    ``2026-11-27 02:00``; in the current time zone. For ``failing since 02:00``."""
+    if value is None:
+        return "unknown"
+    now = now or timezone.now()
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+        now = timezone.localtime(now) if timezone.is_aware(now) else now
+    return f"{value:%H:%M}" if value.date() == now.date() else f"{value:%Y-%m-%d %H:%M}"
+
+
+def ordinal(value: int | None) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``12th``, ``22nd``: for ``12th failed run``."""
+    number = value or 0
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number:,}{suffix}"
+
+
 def truncate_end(value: object, length: int) -> str:
     """Cut the end of ``value`` so that it has ``length`` characters, the marker
     ``… N more characters`` included (N: how far over ``length`` it was)."""
@@ -90,4 +110,6 @@ FILTERS = {
     "plural": plural,
     "truncate_chars": truncate_end,
     "log_severity": log_severity,
+    "moment": moment,
+    "ordinal": ordinal,
 }

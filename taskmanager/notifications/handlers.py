@@ -7,7 +7,7 @@ import json
 import logging
 from dataclasses import replace
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from taskmanager.notifications.context import build_context
 from taskmanager.notifications.delivery_policy import MAX_DEADLINE, RetryPolicy
@@ -16,9 +16,12 @@ from taskmanager.notifications.exceptions import (
     NotificationTemplateError,
     TemplateNotFound,
 )
+from taskmanager.notifications.handler_options import HandlerOption, parse_options
 from taskmanager.notifications.isolation import describe, is_interrupt
 from taskmanager.notifications.message import Message
+from taskmanager.notifications.policy import Notify, Policy, parse_duration, parse_notify
 from taskmanager.notifications.rendering import get_renderer
+from taskmanager.notifications.routes import ROUTE_KEYS, Route, parse_patterns
 from taskmanager.notifications.transport import Transport
 from taskmanager.results import Result
 from taskmanager.text import SECRET, part_kind, redact, secret_values
@@ -42,6 +45,14 @@ class NotificationHandler:
     #: The folder of the handler's templates (``"slack"``): a subclass sets a default,
     #: settings' ``templates`` overrides it for one handler. Empty: none.
     templates: str = ""
+    #: Settings keys the handler reads itself (never passed to the transport), each with the
+    #: function that checks and converts its value: a subclass adds its own, the base class
+    #: declares the notification policy's (docs/policy.rst). Read them in ``self.own_options``.
+    handler_options: ClassVar[dict[str, HandlerOption]] = {
+        "notify": HandlerOption(parse_notify, default=Notify.EVERY),
+        "remind_every": HandlerOption(parse_duration),
+        **{key: HandlerOption(parse_patterns) for key in ROUTE_KEYS},
+    }
 
     def __init__(
         self,
@@ -54,9 +65,17 @@ class NotificationHandler:
         max_attempts: int | None = None,
         deadline: float | None = None,
         retry_delay: float | None = None,
+        handler_options: dict[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.level = level
+        try:
+            #: The values of the keys of :attr:`handler_options`, checked (defaults filled in).
+            self.own_options: dict[str, Any] = parse_options(type(self), handler_options or {})
+            self.policy = Policy(level, self.own_options["notify"], self.own_options["remind_every"])
+        except NotificationConfigurationError as exc:
+            raise exc.for_handler(name) from None
+        self.route = Route(**{key: self.own_options[key] for key in ROUTE_KEYS})
         self.retry_policy = _retry_policy(name, max_attempts, deadline, retry_delay)
         transport_class = transport_class or type(self).transport_class
         if transport_class is None:
@@ -103,9 +122,17 @@ class NotificationHandler:
         }
 
     def accepts(self, report: Report) -> bool:
-        """Whether ``report`` is at or above this handler's level."""
-        result = report.result
-        return result is not None and result >= self.level
+        """Whether this handler takes ``report`` at all: by default, whether its task is routed
+        here (``tasks``, ``categories`` and their exclusions).
+
+        Asked only for a report the level and the policy send; override it to filter further
+        (call ``super()`` to keep the routes). See docs/custom-handler.rst.
+        """
+        route = self.route
+        if route.categories is None and route.exclude_categories is None:
+            return route.accepts(report.task.name, None)  # no query for a category it ignores
+        category = report.task.category
+        return route.accepts(report.task.name, category.name if category else None)
 
     def context(
         self, report: Report, *, level: Result | None = None, shared: dict[str, Any] | None = None
@@ -145,7 +172,9 @@ class NotificationHandler:
         problems: list[str] = []
         for part in self.template_parts:
             if strict:
-                name, _root = get_renderer().resolve(self.templates, context["level"], part)
+                name, _root = get_renderer().resolve(
+                    self.templates, context["level"], part, context.get("event")
+                )
                 parts[part] = self._render_part(name, part, context)
             else:
                 parts[part] = self._render_with_fallback(part, context, problems)
@@ -190,16 +219,18 @@ class NotificationHandler:
         catches syntax errors at deploy time, this catches what fails at run time.
         """
         renderer = get_renderer()
-        level = context["level"]
+        level, event = context["level"], context.get("event")
         try:
-            name, _root = renderer.resolve(self.templates, level, part)
+            name, _root = renderer.resolve(self.templates, level, part, event)
             return self._render_part(name, part, context)
         except NotificationTemplateError as exc:
             problem = self.redact(str(exc))
             logger.error("Notification handler %r: template failed, falling back: %s", self.name, problem)
             problems.append(problem)
         try:
-            return self._render_part(renderer.resolve_shipped(self.templates, level, part), part, context)
+            return self._render_part(
+                renderer.resolve_shipped(self.templates, level, part, event), part, context
+            )
         except NotificationTemplateError as exc:
             if not isinstance(exc, TemplateNotFound):
                 problem = self.redact(str(exc))
@@ -211,8 +242,9 @@ class NotificationHandler:
         except ValueError:
             return minimal
 
-    def send(self, message: Message) -> None:
-        self.transport.send(message)
+    def send(self, message: Message) -> str | None:
+        """Deliver ``message`` with the transport; its note, if any (:meth:`Transport.send`)."""
+        return self.transport.send(message)
 
 
 def check_template_folder(name: str, value: object) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from taskmanager.models import Delivery
 from taskmanager.notifications.delivery import Attempted
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.message import Message
+from taskmanager.notifications.policy import Decision
 from taskmanager.results import Result
 
 if TYPE_CHECKING:
@@ -39,6 +41,8 @@ class Outcome:
     permanent: bool = False
     attempts: int = 0
     delivery_id: int | None = None
+    #: Sent, but something sent along with it was not (see ``Transport.send``).
+    note: str = ""
 
     @classmethod
     def of(
@@ -53,6 +57,7 @@ class Outcome:
             permanent=attempted.permanent,
             attempts=attempted.attempts,
             delivery_id=delivery_id,
+            note=attempted.note,
         )
 
 
@@ -68,7 +73,8 @@ def record(delivery: Delivery, outcome: Outcome, handler: NotificationHandler | 
         delivery.status = Delivery.STATUS_SENT
         delivery.sent_at = timezone.now()
         delivery.permanent = False
-        delivery.last_error = f"sent with a fallback template: {problems}" if problems else ""
+        notes = [f"sent with a fallback template: {problems}"] if problems else []
+        delivery.last_error = "; ".join([*notes, *([outcome.note] if outcome.note else [])])
     else:
         delivery.status = Delivery.STATUS_FAILED
         delivery.permanent = outcome.permanent
@@ -80,10 +86,16 @@ def record(delivery: Delivery, outcome: Outcome, handler: NotificationHandler | 
 _OUTCOME_FIELDS = ("attempts", "parts", "level", "status", "sent_at", "permanent", "last_error", "updated")
 
 
-def create_deliveries(report: Report, handlers: list[str], level: Result) -> dict[str, Delivery]:
-    """A pending record per handler name, written in one statement where the database
-    returns the new ids (SQLite, PostgreSQL, MariaDB), else in one transaction."""
-    records = [Delivery(report=report, handler=name, level=level) for name in handlers]
+def create_deliveries(
+    report: Report, handlers: list[str], level: Result, events: Mapping[str, str] | None = None
+) -> dict[str, Delivery]:
+    """A pending record per handler name (with the policy's event for it, from ``events``),
+    written in one statement where the database returns the new ids (SQLite, PostgreSQL,
+    MariaDB), else in one transaction."""
+    events = events or {}
+    records = [
+        Delivery(report=report, handler=name, level=level, event=events.get(name, "")) for name in handlers
+    ]
     if connections[Delivery.objects.db].features.can_return_rows_from_bulk_insert:
         Delivery.objects.bulk_create(records)
     else:
@@ -91,6 +103,21 @@ def create_deliveries(report: Report, handlers: list[str], level: Result) -> dic
             for delivery in records:
                 delivery.save(force_insert=True)
     return {delivery.handler: delivery for delivery in records}
+
+
+def create_skipped(report: Report, decisions: Mapping[str, Decision], level: Result) -> None:
+    """A skipped record per handler the policy held back, with its reason (one statement)."""
+    Delivery.objects.bulk_create(
+        Delivery(
+            report=report,
+            handler=name,
+            level=level,
+            status=Delivery.STATUS_SKIPPED,
+            event=decision.event,
+            reason=decision.reason[:255],  # the field's max_length
+        )
+        for name, decision in decisions.items()
+    )
 
 
 _last_prune = 0.0

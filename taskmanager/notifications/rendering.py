@@ -1,8 +1,9 @@
 """Find and render notification templates.
 
 A part is rendered from ``<folder>/<level>.<part>``, falling back to
-``<folder>/default.<part>``. Folders are searched like Django's template
-loaders: ``UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS``, then each installed
+``<folder>/default.<part>``; a recovery or a reminder of the notification policy tries
+``<folder>/recovered.<part>`` or ``<folder>/reminder.<part>`` first. Folders are searched
+like Django's template loaders: ``UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS``, then each installed
 app's ``notification_templates/``, then the shipped defaults; within a folder
 the per-level file is tried before ``default``, and the first folder having
 either wins. The shipped defaults are also reachable as ``shipped/...`` so an
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 
 SHIPPED_PREFIX = "shipped"
 DEFAULT_NAME = "default"
+#: The events of the notification policy with templates of their own, tried before the level's:
+#: ``<folder>/recovered.<part>``, ``<folder>/reminder.<part>`` (docs/policy.rst).
+EVENT_NAMES = ("recovered", "reminder")
 
 
 def shipped_templates_dir() -> Path:
@@ -156,23 +160,25 @@ class Renderer:
         )
         self.env.filters.update(FILTERS)
         self.env.policies["json.dumps_function"] = _json_dumps
-        self._resolved: dict[tuple[str, str, str], tuple[str, SearchRoot]] = {}
+        self._resolved: dict[tuple[str, str, str, str | None], tuple[str, SearchRoot]] = {}
         self._lock = threading.Lock()
 
     # -- finding -----------------------------------------------------------------
 
-    def candidates(self, folder: str, level: str, part: str) -> list[str]:
-        return [f"{folder}/{level}.{part}", f"{folder}/{DEFAULT_NAME}.{part}"]
+    def candidates(self, folder: str, level: str, part: str, event: str | None = None) -> list[str]:
+        names = [f"{folder}/{level}.{part}", f"{folder}/{DEFAULT_NAME}.{part}"]
+        return [f"{folder}/{event}.{part}", *names] if event in EVENT_NAMES else names
 
-    def resolve(self, folder: str, level: str, part: str) -> tuple[str, SearchRoot]:
+    def resolve(self, folder: str, level: str, part: str, event: str | None = None) -> tuple[str, SearchRoot]:
         """The template name to render and the folder it comes from."""
-        key = (folder, level, part)
+        event = event if event in EVENT_NAMES else None
+        key = (folder, level, part, event)
         found = self._resolved.get(key)
         if found is not None:
             return found
         tried: list[str] = []
         for root in self.roots:
-            for name in self.candidates(folder, level, part):
+            for name in self.candidates(folder, level, part, event):
                 path = root.path / name
                 tried.append(str(path))
                 if path.is_file():
@@ -181,7 +187,7 @@ class Renderer:
                     return name, root
         raise TemplateNotFound(
             f"No template for part {part!r} of level {level!r} in folder {folder!r}",
-            template=self.candidates(folder, level, part)[0],
+            template=self.candidates(folder, level, part, event)[0],
             tried=tried,
         )
 
@@ -192,15 +198,15 @@ class Renderer:
         root = self._root_serving(name)
         return (str(root.path / name), root.origin) if root else (None, None)
 
-    def resolve_shipped(self, folder: str, level: str, part: str) -> str:
+    def resolve_shipped(self, folder: str, level: str, part: str, event: str | None = None) -> str:
         """The shipped default for a part, as a ``shipped/...`` name."""
         shipped = self.roots[-1]
-        for name in self.candidates(folder, level, part):
+        for name in self.candidates(folder, level, part, event):
             if (shipped.path / name).is_file():
                 return f"{SHIPPED_PREFIX}/{name}"
         raise TemplateNotFound(
             f"No shipped template for part {part!r} of level {level!r} in folder {folder!r}",
-            tried=[str(shipped.path / name) for name in self.candidates(folder, level, part)],
+            tried=[str(shipped.path / name) for name in self.candidates(folder, level, part, event)],
         )
 
     def origin_of(self, filename: str | None) -> str | None:

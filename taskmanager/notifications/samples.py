@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 
@@ -172,3 +173,27 @@ def sample_report(
     )
     report.pk = pk
     return report
+
+
+#: The streak sample reports of a recovery or a reminder end (or go on) with.
+SAMPLE_STREAK = 5
+
+
+def sample_policy_context(report: Report, event: str = "report") -> dict[str, Any]:
+    """What the notification policy adds to the context, for a sample ``report`` told as
+    ``event`` (``report``, ``triggered``, ``worse``, ``reminder``, ``recovered``): a previous
+    report (failed, an hour before; ok before a ``triggered``), and a streak of
+    :data:`SAMPLE_STREAK` runs begun three hours before (one for ``triggered``)."""
+    started = report.invocation_datetime or timezone.now()
+    first = event == "triggered"
+    previous = sample_report(
+        Result.OK if first else Result.FAILED, started=started - datetime.timedelta(hours=1)
+    )
+    since = started if first else started - datetime.timedelta(hours=3)
+    return {
+        "event": event,
+        "previous": previous,
+        "previous_url": None,
+        "streak": 1 if first else SAMPLE_STREAK,
+        "failing_since": timezone.localtime(since) if timezone.is_aware(since) else since,
+    }

@@ -50,10 +50,14 @@ class Transport:
         for key in options:
             raise self.unknown_option(key)
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str | None:
         """Deliver ``message``; raise DeliveryError when it cannot be delivered.
 
         Its parts are finished already (:meth:`finish_part`): send them as they are.
+        Return None, or a note when the message was delivered but something sent along
+        with it was not (Slack's log reply in the message's thread): the delivery counts
+        as sent, so it is never retried nor resent (that would deliver the message twice),
+        and the note is kept on its record.
         """
         raise NotImplementedError(f"{type(self).__name__} must define send(message)")
 
@@ -70,13 +74,14 @@ class Transport:
         return text
 
     @classmethod
-    def unknown_option(cls, key: str) -> NotificationConfigurationError:
+    def unknown_option(cls, key: str, also: list[str] | None = None) -> NotificationConfigurationError:
         """The error (check E005) for an option this transport does not take, with the
-        option (or handler key) it most resembles: a misspelt option must never pass."""
+        option (or handler key, or one of ``also``: the keys the handler reads itself) it
+        most resembles: a misspelt option must never pass."""
         import difflib  # on the error's path only: start-up never pays for it
 
         names = cls.option_names()
-        close = difflib.get_close_matches(key, [*names, *HANDLER_KEYS], n=1, cutoff=0.6)
+        close = difflib.get_close_matches(key, [*names, *HANDLER_KEYS, *(also or [])], n=1, cutoff=0.6)
         takes = f"{cls.__name__} takes: {', '.join(names) or 'no options'}."
         return NotificationConfigurationError(
             f"unknown option {key!r} for {cls.__name__}",

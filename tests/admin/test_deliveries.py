@@ -7,6 +7,7 @@ from django.urls import reverse
 from taskmanager.models import Delivery
 from taskmanager.notifications import DeliveryError
 from tests.notifications import test_resend as flaky_module
+from tests.notifications.sequences import a_task, report_of
 from tests.notifications.test_resend import failures, sent
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +163,39 @@ def test_the_rendered_parts_are_shown_to_who_may_read_reports(staff_client, fail
     ).content.decode()
     assert "Rendered parts" in page
     assert "[errors] nightly import" in page
+
+
+@pytest.fixture
+def quiet_delivery(settings):
+    """A task under ``notify: "change"`` that failed twice: the second report is skipped."""
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "ops": {
+            "transport": "taskmanager.notifications.channels.locmem.LocmemTransport",
+            "templates": "log",
+            "notify": "change",
+        }
+    }
+    task = a_task()
+    report_of(task, "failed", -10).emit_notifications()
+    report = report_of(task, "failed")
+    report.emit_notifications()
+    return Delivery.objects.get(report=report)
+
+
+def test_the_report_page_shows_a_skipped_delivery_and_why_nobody_was_told(admin_client, quiet_delivery):
+    assert quiet_delivery.status == Delivery.STATUS_SKIPPED
+    page = admin_client.get(reverse("admin:taskmanager_report_change", args=(quiet_delivery.report.pk,)))
+    text = page.content.decode()
+    assert 'tm-badge-none">skipped<' in text
+    assert "quiet: still failing since " in text
+
+
+def test_the_delivery_list_shows_the_event_and_the_reason_and_filters_on_the_event(
+    admin_client, quiet_delivery
+):
+    url = reverse("admin:taskmanager_delivery_changelist")
+    page = admin_client.get(url).content.decode()
+    assert "triggered" in page
+    assert "quiet: still failing since " in page
+    only_triggered = admin_client.get(url, {"event": "triggered"}).content.decode()
+    assert "quiet: still failing" not in only_triggered

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from taskmanager.admin.preview import _part_views
-from taskmanager.models import AppCommand, Delivery, Report, Task
+from taskmanager.models import AppCommand, Delivery, HandlerState, Report, Task
 from taskmanager.notifications.config import get_handler
 from taskmanager.notifications.preview import BLOCK_KIT_BUILDER, Rendered
 from tests.fakes import FakeSlack
@@ -138,6 +138,24 @@ def test_viewing_shows_every_configured_handler_and_sends_nothing(admin_client, 
     assert mail.outbox == []
     assert slack.requests == []
     assert not Delivery.objects.exists()
+
+
+def test_each_handler_says_whether_the_policy_would_send_this_report_and_what_was_done(
+    admin_client, handlers, settings, report
+):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS["slack"]["tasks"] = ["Nightly *"]
+    Delivery.objects.create(report=report, handler="mail", level="errors", status="sent", event="report")
+
+    html = page(admin_client, preview_url(report))
+
+    mail_section = section(html, "mail")
+    assert "This report, if it finished now: would send it as report." in mail_section
+    assert re.search(r"When it ran: sent as report \(delivery \d+\)\.", mail_section)
+    slack_section = section(html, "slack")
+    assert "would not send it: not routed: task &quot;Import &lt;script&gt;" in slack_section
+    assert "When it ran: no delivery record." in slack_section
+    # Viewing is reading: the policy's state is left as it was.
+    assert not HandlerState.objects.exists()
 
 
 def test_the_html_mail_is_in_a_sandboxed_iframe_whose_srcdoc_is_the_whole_mail(

@@ -16,7 +16,10 @@ Web API (``POST {base_url}<method>``; JSON or form-encoded body, token in
   40,000 characters -> ``msg_too_long`` (over 4,000 is accepted, with a note in the recorded
   message's ``warnings``: Slack may split such a message); bad blocks -> ``invalid_blocks`` with
   the reasons in ``errors`` and ``response_metadata.messages``, or ``invalid_blocks_format``
-  (see :func:`validate_blocks`); a body that is not JSON -> ``invalid_json``.
+  (see :func:`validate_blocks`); a body that is not JSON -> ``invalid_json``. A reply in a thread
+  (``thread_ts``) must name the ``ts`` of a message posted to that channel that is not itself a
+  reply, else ``invalid_thread_ts``; :meth:`FakeSlack.refuse_replies` makes every reply answer an
+  error (``cannot_reply_to_message`` by default). The answer carries the message's ``ts``.
 - any other method -> ``unknown_method``.
 
 Incoming webhooks (``POST /services/T.../B.../...``; JSON, or form-encoded ``payload=``) answer
@@ -84,6 +87,8 @@ class SlackMessage(TypedDict):
     icon_emoji: str | None
     token: str | None  # None for webhooks
     webhook: str | None  # the webhook's name, for webhooks
+    ts: str | None  # the message's own time stamp (None for webhooks, which do not say)
+    thread_ts: str | None  # the message it replies to, for a reply in a thread
     warnings: list[str]
     raw: dict[str, Any]  # the payload as received
 
@@ -279,6 +284,9 @@ class FakeSlack:
         self.archived: set[str] = set()
         self._webhooks: dict[str, str] = {}
         self._revoked: set[str] = set()
+        #: The ts of the messages of each channel that a reply may name (not replies themselves).
+        self._threads: dict[str, set[str]] = {}
+        self._refused_replies: str | None = None
         self._messages: list[SlackMessage] = []
         self._requests: list[SlackRequest] = []
         self._hangs: list[float] = []
@@ -356,6 +364,14 @@ class FakeSlack:
         if channel_id is None:
             raise ValueError(f"unknown channel {channel!r}")
         self.archived.add(channel_id)
+
+    def refuse_replies(self, code: str | None = "cannot_reply_to_message") -> None:
+        """Answer every reply in a thread with the error ``code`` (None: accept them again)."""
+        self._refused_replies = code
+
+    def replies(self, ts: str) -> list[SlackMessage]:
+        """The messages posted in the thread of the message ``ts``."""
+        return [message for message in self.messages if message["thread_ts"] == ts]
 
     def hang_next(self, n: int = 1, seconds: float = 5.0) -> None:
         with self._changed:
@@ -515,10 +531,19 @@ class FakeSlack:
                 return error(
                     code, errors=problems, response_metadata={"messages": [f"[ERROR] {p}" for p in problems]}
                 )
+        thread_ts = str(payload["thread_ts"]) if payload.get("thread_ts") else None
         with self._changed:
+            if thread_ts is not None and thread_ts not in self._threads.get(channel_id, set()):
+                return error("invalid_thread_ts")
+            if thread_ts is not None and self._refused_replies:
+                return error(self._refused_replies)
             self._ts += 1
             ts = f"{int(time.time())}.{self._ts:06d}"
-        self._accept(self._message(method, channel_id, payload, blocks, token=token, webhook=None))
+            if thread_ts is None:
+                self._threads.setdefault(channel_id, set()).add(ts)
+        accepted = self._message(method, channel_id, payload, blocks, token=token, webhook=None)
+        accepted["ts"], accepted["thread_ts"] = ts, thread_ts
+        self._accept(accepted)
         message = {"type": "message", "text": text or "", "ts": ts, "bot_id": BOT_ID}
         if blocks:
             message["blocks"] = blocks
@@ -578,6 +603,8 @@ class FakeSlack:
             icon_emoji=payload.get("icon_emoji"),
             token=token,
             webhook=webhook,
+            ts=None,
+            thread_ts=None,
             warnings=[],
             raw=payload,
         )

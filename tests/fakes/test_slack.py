@@ -421,3 +421,52 @@ def test_many_clients_connecting_at_once_are_all_answered(fake_slack: FakeSlack)
 
     assert all(answers)
     assert sorted(int(m["text"] or "") for m in fake_slack.messages) == list(range(50))
+
+
+# -- threads ---------------------------------------------------------------------------------
+
+
+def test_a_reply_is_recorded_in_the_thread_of_the_message_it_names(fake_slack: FakeSlack) -> None:
+    parent = client(fake_slack).chat_postMessage(channel="#general", text="Nightly import failed")
+    client(fake_slack).chat_postMessage(channel="C0000000001", text="the log", thread_ts=parent["ts"])
+
+    first, reply = fake_slack.messages
+    assert (first["ts"], first["thread_ts"]) == (parent["ts"], None)
+    assert reply["thread_ts"] == parent["ts"]
+    assert fake_slack.replies(parent["ts"]) == [reply]
+
+
+def test_a_reply_naming_an_unknown_message_is_refused(fake_slack: FakeSlack) -> None:
+    error = api_error(fake_slack, channel="#general", text="the log", thread_ts="1700000000.000001")
+    assert error.response["error"] == "invalid_thread_ts"
+    assert fake_slack.messages == []
+
+
+def test_a_reply_naming_a_message_of_another_channel_or_a_reply_is_refused(fake_slack: FakeSlack) -> None:
+    fake_slack.channels["C0000000002"] = "ops"
+    parent = client(fake_slack).chat_postMessage(channel="#general", text="failed")
+    reply = client(fake_slack).chat_postMessage(channel="#general", text="log", thread_ts=parent["ts"])
+
+    assert api_error(fake_slack, channel="#ops", text="x", thread_ts=parent["ts"]).response["error"] == (
+        "invalid_thread_ts"
+    )
+    assert api_error(fake_slack, channel="#general", text="x", thread_ts=reply["ts"]).response["error"] == (
+        "invalid_thread_ts"
+    )
+
+
+def test_refused_replies_answer_the_error_while_messages_still_post(fake_slack: FakeSlack) -> None:
+    fake_slack.refuse_replies()
+    parent = client(fake_slack).chat_postMessage(channel="#general", text="failed")
+
+    error = api_error(fake_slack, channel="#general", text="log", thread_ts=parent["ts"])
+    assert error.response["error"] == "cannot_reply_to_message"
+    assert len(fake_slack.messages) == 1
+
+
+def test_a_reply_longer_than_a_section_holds_is_refused_like_any_message(fake_slack: FakeSlack) -> None:
+    parent = client(fake_slack).chat_postMessage(channel="#general", text="failed")
+    error = api_error(
+        fake_slack, channel="#general", text="log", blocks=[section("x" * 3001)], thread_ts=parent["ts"]
+    )
+    assert error.response["error"] == "invalid_blocks"

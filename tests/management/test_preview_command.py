@@ -14,7 +14,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from taskmanager.models import AppCommand, Delivery, Report, Task
+from taskmanager.models import AppCommand, Delivery, HandlerState, Report, Task
 from taskmanager.notifications.checks import check_notification_settings
 from taskmanager.notifications.preview import BLOCK_KIT_BUILDER
 from tests.fakes import FakeSlack
@@ -438,3 +438,87 @@ def test_send_retries_a_transient_failure_like_a_real_delivery(handlers, slack, 
     out = preview("--send", "--report", str(report.pk), "--handler", "slack")
     assert "Sent as a test (2 attempt(s)" in out
     assert len(slack.messages) == 1
+
+
+# -- the policy's events and decisions ------------------------------------------------------------
+
+
+def test_event_renders_each_handlers_recovery_from_the_ok_sample_by_default(handlers):
+    out = preview("--event", "recovered")
+    assert out.startswith("Notification previews from the sample reports as recovered messages;")
+    assert "== mail · recovered at ok ==" in out
+    assert "== slack · recovered at ok ==" in out
+    assert "== mail · ok ==" not in out
+    assert "--- mail-recovered-ok.subject.txt ---" in out
+
+
+def test_event_renders_a_reminder_at_the_levels_given(handlers):
+    document = preview_json("--event", "reminder", "--level", "errors", "--handler", "mail")
+    assert document["event"] == "reminder"
+    assert document["levels"] == ["errors"]
+    assert list(document["handlers"]["mail"]["levels"]) == ["errors"]
+
+
+def test_event_output_files_are_named_for_the_event(handlers, tmp_path):
+    preview("--event", "reminder", "--output", str(tmp_path), "--handler", "slack")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["slack-reminder-failed.json"]
+
+
+def test_an_event_of_a_real_report_is_refused_as_the_policys_to_decide(handlers, report):
+    with pytest.raises(CommandError, match="--event renders the sample reports"):
+        preview("--event", "recovered", "--report", str(report.pk))
+
+
+def test_a_real_report_says_whether_each_handler_would_send_it_and_records_nothing(handlers, report):
+    out = preview("--report", str(report.pk))
+    decided = out.split(f"==== Would report {report.pk} be sent if it finished now? ====")[1]
+    assert "mail: would send it as report\n    when it ran: no delivery record" in decided
+    assert "slack: would send it as report" in decided
+    assert not HandlerState.objects.exists()
+    assert not Delivery.objects.exists()
+
+
+def test_the_decision_says_why_not_and_what_was_recorded_when_the_report_ran(handlers, settings, report):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS["slack"]["categories"] = ["billing"]
+    Delivery.objects.create(
+        report=report,
+        handler="slack",
+        level="errors",
+        status=Delivery.STATUS_SKIPPED,
+        reason="not routed: no category",
+    )
+    out = preview("--report", str(report.pk), "--handler", "slack")
+    assert "slack: would not send it: not routed: no category" in out
+    assert "when it ran: skipped (not routed: no category)" in out
+
+    decision = preview_json("--report", str(report.pk), "--handler", "slack")["handlers"]["slack"]["decision"]
+    assert decision["send"] is False
+    assert decision["why"] == "not routed: no category"
+    assert decision["leaves_record"] is True
+    assert [r["status"] for r in decision["recorded"]] == ["skipped"]
+
+
+def test_the_sample_previews_carry_no_decision(handlers):
+    assert "decision" not in preview_json("--level", "errors")["handlers"]["mail"]
+    assert "Would report" not in preview("--level", "errors")
+
+
+def test_an_event_is_marked_as_sent_only_by_handlers_whose_policy_sends_it(handlers, settings):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS["mail"].update(notify="change", remind_every="4h")
+    levels = {
+        name: entry["levels"] for name, entry in preview_json("--event", "reminder")["handlers"].items()
+    }
+    assert levels["mail"]["failed"]["sends"] is True
+    assert levels["slack"]["failed"]["sends"] is False
+    assert 'its notify is "every"' in levels["slack"]["failed"]["why_not_sent"]
+    assert 'notify is "every", not "change")' in preview("--event", "reminder", "--handler", "slack")
+
+
+def test_event_renders_the_shipped_recovery_and_reminder_wording_with_the_sample_history(handlers):
+    recovered = preview_json("--event", "recovered", "--handler", "mail")["handlers"]["mail"]["levels"]["ok"]
+    assert recovered["parts"]["subject.txt"].startswith(
+        "Recovered: Nightly catalogue import is ok again after 5 failed runs since "
+    )
+    assert "The run before it: failed" in recovered["parts"]["txt"]
+    reminder = preview_json("--event", "reminder", "--handler", "slack")["handlers"]["slack"]["levels"]
+    assert "12th failed run since" in reminder["failed"]["parts"]["json"]

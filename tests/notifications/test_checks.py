@@ -400,9 +400,11 @@ def test_deploy_names_an_undefined_variable_with_its_file_and_line(settings, fol
     template.write_text("{{ task_name }}\n{{ taks_name }}\n")
     messages = deploy_checks(settings, {"log": {"class": "taskmanager.notifications.LogNotificationHandler"}})
     assert ids(messages) == ["taskmanager.E011"]
+    # The folder's own default.txt serves the policy's recovery and reminder too.
     assert messages[0].msg == (
-        "Notification handler 'log' cannot render the sample report at level errors, failed: "
-        f"{template}, line 2: UndefinedError: 'taks_name' is undefined (from "
+        "Notification handler 'log' cannot render the sample report at level errors, failed, "
+        f"ok as a recovery, errors as a reminder: {template}, line 2: "
+        "UndefinedError: 'taks_name' is undefined (from "
         f"UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS ({folder}))"
     )
 
@@ -458,7 +460,7 @@ def test_a_misspelt_template_file_name_is_w003_with_the_name_it_resembles(settin
     messages = run_checks(settings, {"slack": SLACK})
     assert ids(messages) == ["taskmanager.W003"]
     assert messages[0].msg.startswith(f"Notification template {folder / 'slack' / 'faild.json'} is not used")
-    assert "named <level>.<part> or default.<part>" in messages[0].msg
+    assert "named <level>.<part>, default.<part> or <event>.<part>" in messages[0].msg
     assert messages[0].hint == "Did you mean 'failed.json'?"
 
 
@@ -474,3 +476,36 @@ def test_files_that_are_not_a_parts_template_are_not_w003(settings, folder):
     (folder / "log" / "default.txt").write_text("{{ task_name }}")
     (folder / "log" / "README.md").write_text("our templates")
     assert run_checks(settings, {"log": {"class": "taskmanager.notifications.LogNotificationHandler"}}) == []
+
+
+def test_deploy_renders_a_projects_recovery_template_and_names_it(settings, folder):
+    (folder / "slack").mkdir()
+    template = folder / "slack" / "recovered.json"
+    template.write_text('{% extends "shipped/slack/recovered.json" %}\n{% set x = streek + 1 %}\n')
+    messages = deploy_checks(settings, {"slack": {**SLACK, "notify": "change"}})
+    assert ids(messages) == ["taskmanager.E011"]
+    assert messages[0].msg.startswith(
+        "Notification handler 'slack' cannot render the sample report at level ok as a recovery: "
+        f"{template}, line 2: UndefinedError: 'streek' is undefined"
+    )
+    assert "--level ok --event recovered" in messages[0].hint
+
+
+def test_the_shipped_recovery_and_reminder_templates_pass_the_deploy_checks(settings):
+    handlers = {
+        "slack": {**SLACK, "notify": "change", "remind_every": "1h"},
+        "mail": {"class": "taskmanager.notifications.MailNotificationHandler", "recipients": "a@example.com"},
+        "hook": {
+            "class": "taskmanager.notifications.WebhookNotificationHandler",
+            "url": "https://x.example.com",
+        },
+        "log": {"class": "taskmanager.notifications.LogNotificationHandler", "level": "failed"},
+    }
+    assert deploy_checks(settings, handlers) == []
+
+
+def test_a_recovered_file_is_no_misspelt_template(settings, folder):
+    (folder / "slack").mkdir()
+    (folder / "slack" / "recovered.json").write_text('{% extends "shipped/slack/recovered.json" %}')
+    (folder / "slack" / "reminder.json").write_text('{% extends "shipped/slack/reminder.json" %}')
+    assert run_checks(settings, {"slack": SLACK}) == []

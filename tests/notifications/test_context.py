@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 
+from taskmanager.models import Report
 from taskmanager.notifications.context import SUMMARY_MAX_LENGTH, base_url, build_context
 from taskmanager.results import Result
 
@@ -103,3 +104,41 @@ def test_a_summary_is_made_printable_and_one_that_is_not_text_is_left_as_it_is(m
         "summary": "ok"
     }
     assert build_context(make_report(extra={"summary": [1, 2]}), handler="x")["extra"] == {"summary": [1, 2]}
+
+
+def test_previous_is_the_tasks_report_before_this_one_with_its_link(make_report):
+    first = make_report("failed")
+    task = first.task
+    second = Report.objects.create(
+        task=task,
+        invocation_result="ok",
+        invocation_datetime=first.invocation_datetime + datetime.timedelta(hours=1),
+    )
+    later = Report.objects.create(
+        task=task,
+        invocation_result="ok",
+        invocation_datetime=first.invocation_datetime + datetime.timedelta(hours=2),
+    )
+    make_report("errors", name="another task")
+    context = build_context(second, handler="x")
+    assert context["previous"] == first
+    assert context["previous_url"] == f"https://tasks.example.com/admin/taskmanager/report/{first.pk}/change/"
+    assert build_context(later, handler="x")["previous"] == second
+    assert build_context(first, handler="x")["previous"] is None
+    assert build_context(first, handler="x")["previous_url"] is None
+
+
+def test_alone_a_report_is_a_streak_of_one_from_its_start_and_an_ok_one_of_none(make_report):
+    failed = build_context(make_report("failed"), handler="x")
+    assert (failed["event"], failed["streak"], failed["failing_since"]) == ("report", 1, failed["started"])
+    ok = build_context(make_report("ok"), handler="x")
+    assert (ok["streak"], ok["failing_since"]) == (0, None)
+
+
+def test_of_two_reports_started_at_the_same_moment_the_first_saved_is_the_previous(make_report):
+    first = make_report("failed")
+    second = Report.objects.create(
+        task=first.task, invocation_result="ok", invocation_datetime=first.invocation_datetime
+    )
+    assert build_context(second, handler="x")["previous"] == first
+    assert build_context(first, handler="x")["previous"] is None

@@ -25,8 +25,11 @@ class ScriptedTransport(Transport):
     def send(self, message):
         self.calls += 1
         outcome = self.script.pop(0) if self.script else None
+        if isinstance(outcome, str | dict):
+            return outcome  # delivered, with a note (a string) or what a client answered (a dict)
         if outcome is not None:
             raise outcome
+        return None
 
 
 @dataclass
@@ -148,3 +151,22 @@ def test_a_keyboard_interrupt_in_a_delivery_thread_is_the_transports_own():
 def test_ctrl_c_in_the_main_thread_is_let_through():
     with pytest.raises(KeyboardInterrupt):
         deliver(handler([KeyboardInterrupt()]))
+
+
+def test_a_note_from_a_delivered_message_is_kept_secrets_hidden_and_nothing_retried():
+    h = handler(["the reply failed: xoxb-very-secret refused"], max_attempts=3)
+    attempted, _clock = deliver(h)
+    assert attempted.sent
+    assert attempted.attempts == 1
+    assert attempted.note == "the reply failed: [secret] refused"
+    assert h.transport.calls == 1
+
+
+def test_a_delivery_without_a_note_has_none():
+    attempted, _clock = deliver(handler([None]))
+    assert (attempted.sent, attempted.note) == (True, "")
+
+
+def test_what_a_transport_returns_that_is_not_a_string_is_no_note():
+    attempted, _clock = deliver(handler([{"ok": True, "ts": "1.2"}]))
+    assert (attempted.sent, attempted.note) == (True, "")

@@ -1,8 +1,10 @@
 """The Jinja filters of the notification templates."""
 
+import datetime
+
 import pytest
 
-from taskmanager.notifications.filters import log_severity, mrkdwn_code
+from taskmanager.notifications.filters import log_severity, moment, mrkdwn_code, ordinal
 from taskmanager.notifications.rendering import get_renderer
 from taskmanager.runs.sink import LogSink
 
@@ -51,3 +53,31 @@ def test_log_severity_is_a_filter_of_the_templates():
 )
 def test_mrkdwn_code_escapes_and_leaves_no_two_backticks_side_by_side(text, escaped):
     assert mrkdwn_code(text) == escaped
+
+
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [
+        (1, "1st"),
+        (2, "2nd"),
+        (3, "3rd"),
+        (4, "4th"),
+        (11, "11th"),
+        (12, "12th"),
+        (13, "13th"),
+        (22, "22nd"),
+        (101, "101st"),
+        (1012, "1,012th"),
+    ],
+)
+def test_ordinal_says_the_place_of_a_run(number, text):
+    assert ordinal(number) == text
+
+
+def test_moment_is_the_time_for_today_and_the_date_too_otherwise(settings):
+    settings.TIME_ZONE = "Europe/Rome"
+    utc = datetime.timezone.utc
+    now = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=utc)
+    assert moment(datetime.datetime(2026, 11, 27, 1, 0, tzinfo=utc), now) == "02:00"
+    assert moment(datetime.datetime(2026, 11, 26, 1, 0, tzinfo=utc), now) == "2026-11-26 02:00"
+    assert moment(None, now) == "unknown"

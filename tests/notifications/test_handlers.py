@@ -110,3 +110,26 @@ def test_whatever_a_transports_constructor_raises_is_a_configuration_error_with_
         "Notification handler 'teams': Refusing could not be built: "
         "OSError: cannot open {'parts': '[secret]'}"
     )
+
+
+def test_accepts_answers_the_routes_of_the_handler(make_report, django_assert_num_queries):
+    from taskmanager.models import TaskCategory
+    from taskmanager.notifications.channels.locmem import LocmemTransport
+
+    report = make_report("failed", name="import prices")
+    report.task.category = TaskCategory.objects.create(name="billing")
+    report.task.save()
+    report = type(report).objects.get(pk=report.pk)
+
+    def handler(**routes):
+        return NotificationHandler(
+            "h", transport_class=LocmemTransport, templates="log", handler_options=routes
+        )
+
+    with django_assert_num_queries(1):  # the task, once; no category for a route without one
+        assert handler().accepts(report)
+        assert handler(tasks=["import *"]).accepts(report)
+        assert not handler(exclude_tasks=["import *"]).accepts(report)
+    assert handler(categories=["bill*"]).accepts(report)
+    assert not handler(categories=["billing"], tasks=["export *"]).accepts(report)
+    assert not handler(exclude_categories=["billing"]).accepts(report)

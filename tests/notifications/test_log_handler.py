@@ -6,8 +6,10 @@ import pytest
 
 from taskmanager.notifications import LogNotificationHandler
 from taskmanager.notifications.checks import check_templates
+from taskmanager.notifications.filters import moment
 from taskmanager.results import Result
 from tests.notifications.hostile import INJECTING_NAME, hostile_fields, hostile_lines
+from tests.notifications.sequences import a_task, emit_sequence
 
 LOG = "taskmanager.notifications.LogNotificationHandler"
 
@@ -105,3 +107,20 @@ def test_a_two_megabyte_summary_is_cut_in_the_log_record(log_handler, make_repor
     [record] = records(caplog)
     assert len(record.getMessage()) < 3000
     assert "more characters]" in record.getMessage()
+
+
+def test_a_reminder_and_a_recovery_are_logged_with_the_news_on_the_header_line(settings, caplog, db):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "log": {"class": LOG, "notify": "change", "remind_every": "4h"}
+    }
+    with caplog.at_level(logging.INFO, logger="taskmanager.notifications"):
+        reports = emit_sequence(a_task())
+    since = moment(reports[1].invocation_datetime)
+    triggered, reminder, recovered = (r.getMessage().splitlines() for r in records(caplog))
+    assert triggered[0].startswith("[failed] Nightly import: failed (1 error, 0 warnings)")
+    assert reminder[0] == f"[reminder] Still failing: Nightly import, 3rd failed run since {since}"
+    assert reminder[1].startswith("  [failed] Nightly import: failed")
+    assert recovered[0].startswith(
+        f"[recovered] Nightly import: ok again after 4 failed runs since {since}, started "
+    )
+    assert recovered[1] == f"  Run before it: errors, started {moment(reports[4].invocation_datetime)}"

@@ -205,3 +205,30 @@ def test_a_missing_extended_template_names_the_file_and_line_that_extends_it(set
     with pytest.raises(TemplateNotFound) as caught:
         get_renderer().render("slack/default.json", CONTEXT)
     assert (caught.value.filename, caught.value.lineno) == (str(template), 2)
+
+
+def test_a_recovery_or_a_reminder_tries_its_own_template_before_the_levels(settings_folder):
+    write(settings_folder, "teams/default.json", "default")
+    write(settings_folder, "teams/ok.json", "ok")
+    write(settings_folder, "teams/recovered.json", "recovered")
+    renderer = get_renderer()
+    assert renderer.resolve("teams", "ok", "json", "recovered")[0] == "teams/recovered.json"
+    assert renderer.resolve("teams", "ok", "json", "reminder")[0] == "teams/ok.json"
+    assert renderer.resolve("teams", "ok", "json", "triggered")[0] == "teams/ok.json"
+    assert renderer.resolve("teams", "ok", "json")[0] == "teams/ok.json"
+
+
+def test_a_projects_default_serves_recoveries_too_unless_it_has_a_recovered_file(settings_folder):
+    # The first folder having any candidate wins, as for levels.
+    write(settings_folder, "log/default.txt", "project default")
+    assert get_renderer().resolve("log", "ok", "txt", "recovered")[0] == "log/default.txt"
+    write(settings_folder, "log/recovered.txt", '{% extends "shipped/log/recovered.txt" %}')
+    reset_renderer()
+    name, root = get_renderer().resolve("log", "ok", "txt", "recovered")
+    assert (name, root.path) == ("log/recovered.txt", settings_folder)
+
+
+def test_a_missing_event_template_lists_it_among_the_paths_tried(settings_folder):
+    with pytest.raises(TemplateNotFound) as caught:
+        get_renderer().resolve("nowhere", "ok", "json", "reminder")
+    assert caught.value.tried[0] == str(settings_folder / "nowhere" / "reminder.json")

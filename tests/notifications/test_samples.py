@@ -6,7 +6,7 @@ import pytest
 
 from taskmanager.models import Report, Task
 from taskmanager.notifications.context import build_context
-from taskmanager.notifications.samples import SAMPLE_REPORT_ID, sample_report
+from taskmanager.notifications.samples import SAMPLE_REPORT_ID, sample_policy_context, sample_report
 from taskmanager.results import Result
 
 LEVELS = ("ok", "warnings", "errors", "failed")
@@ -71,3 +71,22 @@ def test_samples_are_unsaved_model_instances():
     assert isinstance(report, Report)
     assert isinstance(report.task, Task)
     assert report.task.name == "custom name"
+
+
+@pytest.mark.parametrize(
+    ("event", "streak", "previous"), [("recovered", 5, "failed"), ("triggered", 1, "ok")]
+)
+def test_the_policys_sample_context_has_a_previous_report_and_a_streak(event, streak, previous):
+    report = sample_report("ok" if event == "recovered" else "failed")
+    context = sample_policy_context(report, event)
+    assert context["event"] == event
+    assert context["streak"] == streak
+    assert context["previous"].invocation_result == previous
+    assert context["previous"].invocation_datetime < report.invocation_datetime
+    assert context["failing_since"] <= report.invocation_datetime
+
+
+def test_a_sample_report_alone_has_no_previous_and_a_streak_of_one(db):
+    context = build_context(sample_report("errors"), handler="x")
+    assert (context["event"], context["previous"], context["streak"]) == ("report", None, 1)
+    assert context["failing_since"] == context["started"]

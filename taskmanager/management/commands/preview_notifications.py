@@ -12,14 +12,18 @@ from django.db import DatabaseError
 from taskmanager.models import Report
 from taskmanager.notifications.config import load_handlers, parse_level
 from taskmanager.notifications.preview import (
+    EVENTS,
     HandlerPreview,
     PreviewError,
     Redactor,
     Rendered,
     Selection,
     Sent,
+    Verdict,
     configured_secrets,
+    event_history,
     part_filename,
+    policy_verdicts,
     pretty_json,
     preview_document,
     render_previews,
@@ -68,6 +72,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Also deliver each message through the handler's transport, marked as a test.",
         )
+        parser.add_argument(
+            "--event",
+            choices=EVENTS,
+            help="Render the policy's message for this event from the sample reports (default level: "
+            + ", ".join(f"{event} at {event_history(event).default_level.label}" for event in EVENTS)
+            + ").",
+        )
         parser.add_argument("--format", choices=("text", "json"), default="text", help="Output format.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -81,10 +92,18 @@ class Command(BaseCommand):
     def _preview(self, loaded: Any, options: dict[str, Any]) -> None:
         selection = select_handlers(options["handlers"], loaded)
         report = self._report(options["report"]) if options["report"] is not None else None
+        event = options["event"]
+        if event is not None and report is not None:
+            raise PreviewError(
+                "--event renders the sample reports; a real report's event is the policy's decision, "
+                "printed without --event."
+            )
         if options["levels"]:
             levels = sorted({parse_level(name) for name in options["levels"]})
         elif report is not None:
             levels = [report_level(report)]
+        elif event is not None:
+            levels = [event_history(event).default_level]
         else:
             levels = list(Level)
         if not selection.handlers and not selection.errors:
@@ -96,7 +115,9 @@ class Command(BaseCommand):
                 "UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS (see the Notifications how-to)."
             )
         send = options["send"]
-        previews = render_previews(selection.handlers, levels, report, test=send)
+        # Decided before anything is sent: a test send is recorded, and must not count.
+        verdicts = self._verdicts(report, selection.handlers) if report is not None else []
+        previews = render_previews(selection.handlers, levels, report, test=send, event=event)
         files: dict[tuple[str, str, str], Path] = {}
         if options["output"] is not None:
             try:
@@ -108,11 +129,21 @@ class Command(BaseCommand):
             sent = self._send(previews, report)
         if options["format"] == "json":
             document = preview_document(
-                previews, selection, levels=levels, report=report, files=files, sent=sent, test=send
+                previews,
+                selection,
+                levels=levels,
+                report=report,
+                files=files,
+                sent=sent,
+                test=send,
+                event=event,
             )
+            for verdict in verdicts:
+                document["handlers"][verdict.handler]["decision"] = verdict.as_dict()
             self._write(json.dumps(document, ensure_ascii=False, indent=2, default=str))
         else:
             self._print(previews, selection, report, files, sent, send)
+            self._print_verdicts(verdicts, report)
         self._fail_on_problems(previews, selection, sent)
 
     def _report(self, pk: int) -> Report:
@@ -123,6 +154,14 @@ class Command(BaseCommand):
         except DatabaseError as exc:
             raise PreviewError(
                 f"Cannot read report {pk} from the database ({exc}): is it migrated?"
+            ) from None
+
+    def _verdicts(self, report: Report, handlers: list[Any]) -> list[Verdict]:
+        try:
+            return policy_verdicts(report, handlers)
+        except DatabaseError as exc:
+            raise PreviewError(
+                f"Cannot read the notification policy's state from the database ({exc}): is it migrated?"
             ) from None
 
     def _send(self, previews: list[HandlerPreview], report: Any) -> dict[tuple[str, str], Sent]:
@@ -149,6 +188,8 @@ class Command(BaseCommand):
         send: bool,
     ) -> None:
         source = f"report {report.pk} ({report.task.name})" if report is not None else "the sample reports"
+        if previews and previews[0].rendered and previews[0].rendered[0].event:
+            source += f" as {previews[0].rendered[0].event} messages"
         action = "sent as tests" if send else "nothing is sent"
         if previews:
             self._write(f"Notification previews from {source}; {action}.")
@@ -169,12 +210,31 @@ class Command(BaseCommand):
             self._write("")
             self._write(f"{len(files)} files written to {folder}")
 
+    def _print_verdicts(self, verdicts: list[Verdict], report: Report | None) -> None:
+        """Each handler's decision on a real report, last, where a terminal leaves it in sight."""
+        if not verdicts or report is None:
+            return
+        self._write("")
+        self._write(
+            f"==== Would report {report.pk} be sent if it finished now? ====", self.style.MIGRATE_HEADING
+        )
+        self._write(
+            "(the policy's decision, after what each handler has been told so far; nothing is recorded)"
+        )
+        for verdict in verdicts:
+            style = self.style.SUCCESS if verdict.send else self.style.WARNING
+            self._write(f"{verdict.handler}: {verdict.describe()}", style)
+            when = "; ".join(recorded.describe() for recorded in verdict.recorded) or "no delivery record"
+            self._write(f"    when it ran: {when}")
+
     def _print_rendered(
         self, rendered: Rendered, files: dict[tuple[str, str, str], Path], outcome: Sent | None
     ) -> None:
         heading = f"== {rendered.handler} · {rendered.level} =="
+        if rendered.event:
+            heading = f"== {rendered.handler} · {rendered.event} at {rendered.level} =="
         if not rendered.sends:
-            heading += " (below the handler's level: reports like this are not sent)"
+            heading += f" ({rendered.why_not_sent})"
         self._write("")
         self._write(heading, self.style.MIGRATE_LABEL)
         if rendered.note:
@@ -185,7 +245,7 @@ class Command(BaseCommand):
             return
         for part, text in rendered.parts.items():
             path = files.get((rendered.handler, rendered.level, part))
-            self._write(f"--- {part_filename(rendered.handler, rendered.level, part)} ---")
+            self._write(f"--- {part_filename(rendered.handler, rendered.level, part, rendered.event)} ---")
             kind = part_kind(part)
             if kind == "html":
                 self._write(str(summarise_html(text)))

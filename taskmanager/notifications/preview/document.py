@@ -22,6 +22,7 @@ def preview_document(
     files: Mapping[tuple[str, str, str], Path] | None = None,
     sent: Mapping[tuple[str, str], Sent] | None = None,
     test: bool = False,
+    event: str | None = None,
 ) -> dict[str, Any]:
     """Handlers x levels x parts as one JSON-ready dict (``--format json``)."""
     files = files or {}
@@ -35,6 +36,7 @@ def preview_document(
             outcome = sent.get(key)
             entry["levels"][rendered.level] = {
                 "sends": rendered.sends,
+                "why_not_sent": rendered.why_not_sent or None,
                 "parts": rendered.parts,
                 "files": {
                     part: str(files[(preview.name, rendered.level, part)])
@@ -60,6 +62,7 @@ def preview_document(
         "report": None
         if report is None
         else {"id": report.pk, "task": report.task.name, "result": report.invocation_result},
+        "event": event,
         "levels": [level.label for level in levels],
         "test": test,
         "handlers": handlers,

@@ -16,6 +16,7 @@ from taskmanager.models import Report
 from taskmanager.notifications.exceptions import NotificationTemplateError, TemplateNotFound
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.message import Message
+from taskmanager.notifications.preview.events import sample_event_context, why_event_not_sent
 from taskmanager.notifications.preview.parts import block_kit_builder_url
 from taskmanager.notifications.samples import sample_report as build_sample_report
 from taskmanager.results import Level
@@ -42,8 +43,19 @@ class Rendered:
     error: str = ""
     #: Why nothing was rendered although nothing is wrong (a level the handler never sends at).
     note: str = ""
+    #: The policy's event rendered (``--event``), None for a plain report.
+    event: str | None = None
+    #: Why the handler never sends this event at this level ("" when it may, or no event).
+    why_not: str = ""
     #: The message as the transport would get it (secrets included): for sending only.
     message: Message | None = field(default=None, repr=False)
+
+    @property
+    def why_not_sent(self) -> str:
+        """Why reports like this one are not sent by the handler ("" when they are)."""
+        if self.sends:
+            return ""
+        return self.why_not or "below the handler's level: reports like this are not sent"
 
     @property
     def ok(self) -> bool:
@@ -84,19 +96,30 @@ def render_level(
     *,
     test: bool = False,
     now: datetime.datetime | None = None,
+    event: str | None = None,
 ) -> Rendered:
-    """Render every part of ``handler``'s message for ``report`` at ``level``; never raises."""
-    rendered = Rendered(handler=handler.name, level=level.label, sends=level >= handler.level)
+    """Render every part of ``handler``'s message for ``report`` at ``level``; never raises.
+
+    ``event`` (``"recovered"``, ``"reminder"``) renders the policy's message for that event, with
+    the sample history of :mod:`.events` in the context (sample reports only).
+    """
+    why_not = why_event_not_sent(handler, event, level) if event is not None else ""
+    sends = not why_not if event is not None else level >= handler.level
+    rendered = Rendered(handler=handler.name, level=level.label, sends=sends, event=event, why_not=why_not)
     try:
         context = handler.context(report, level=level)
         if now is not None:
             context["now"] = timezone.localtime(now)
+        if event is not None:
+            context.update(sample_event_context(event, report, level))
         message = handler.render(report, level=level, context=context, test=test, strict=True)
     except TemplateNotFound as exc:
         if not rendered.sends:
             # The checks only ask for templates at the levels a handler sends at.
             rendered.note = (
                 f"no template at this level, which it never sends at (its level is {handler.level.label})"
+                if event is None
+                else f"no template for it, which it never sends ({why_not})"
             )
         else:
             rendered.error = handler.redact(describe_template_error(exc))
@@ -143,12 +166,16 @@ def render_previews(
     report: Report | None = None,
     *,
     test: bool = False,
+    event: str | None = None,
 ) -> list[HandlerPreview]:
     """Render ``handlers`` x ``levels``: the sample report of each level, or ``report`` at each.
 
     Sample reports are rendered on the fixed sample clock (:data:`SAMPLE_NOW`),
-    so the output is the same from one run to the next.
+    so the output is the same from one run to the next. ``event`` renders the samples as
+    that event of the policy (a real report's event is the policy's to say).
     """
+    if event is not None and report is not None:
+        raise ValueError("an event is previewed from the sample reports, not from a real report")
     samples = {level: sample_report(level) for level in levels} if report is None else {}
     previews = []
     for handler in handlers:
@@ -156,7 +183,7 @@ def render_previews(
         for level in levels:
             if report is None:
                 preview.rendered.append(
-                    render_level(handler, samples[level], level, test=test, now=SAMPLE_NOW)
+                    render_level(handler, samples[level], level, test=test, now=SAMPLE_NOW, event=event)
                 )
             else:
                 preview.rendered.append(render_level(handler, report, level, test=test))

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from taskmanager.notifications.channels.mail.log_attachment import plan_log_attachment
 from taskmanager.notifications.channels.mail.transport import MailTransport
 from taskmanager.notifications.handlers import NotificationHandler
+
+if TYPE_CHECKING:
+    from taskmanager.models import Report
 
 
 class MailNotificationHandler(NotificationHandler):
@@ -17,6 +23,15 @@ class MailNotificationHandler(NotificationHandler):
 
     transport_class = MailTransport
     templates = "mail"
+
+    def extra_context(self, report: Report) -> dict[str, Any]:
+        """``log_attachment``: what the option ``attach_log`` attaches (a
+        :class:`~.log_attachment.LogAttachment`, its ``filename`` empty when the run kept no
+        log file), decided here so that the text can say so; None without the option."""
+        transport = self.transport
+        if not isinstance(transport, MailTransport) or not transport.attach_log:
+            return {"log_attachment": None}
+        return {"log_attachment": plan_log_attachment(report, transport.attach_log_max_bytes)}
 
 
 #: 2.x's name, kept so that 2.x settings keep working.

@@ -12,6 +12,13 @@ from typing import Any, ClassVar
 from django.conf import settings as django_settings
 from django.core.mail import EmailMultiAlternatives
 
+from taskmanager.notifications.channels.mail.log_attachment import (
+    DEFAULT_MAX_BYTES,
+    LogAttachment,
+    build_log_attachment,
+    max_bytes_option,
+    plan_log_attachment,
+)
 from taskmanager.notifications.channels.mail.mailers import (
     DEFAULT_MAILER,
     chainable,
@@ -153,6 +160,8 @@ class MailTransport(Transport):
     ``recipients``), ``using`` (a ``MAILERS`` alias, Django 6.1+; default: the default
     mailer). Delivery goes through that mailer, or before Django 6.1 through
     ``EMAIL_BACKEND`` and the ``EMAIL_*`` settings; failures are never silenced.
+    ``attach_log`` (default False) attaches the run's log, at most ``attach_log_max_bytes``
+    bytes of its end (default 10 MB; see :mod:`.log_attachment`).
     """
 
     template_parts = ("subject.txt", "txt", "html")
@@ -167,6 +176,8 @@ class MailTransport(Transport):
         reply_to: str | list[str] | tuple[str, ...] | None = None,
         cc: str | list[str] | tuple[str, ...] | None = None,
         using: str | None = None,
+        attach_log: bool = False,
+        attach_log_max_bytes: int = DEFAULT_MAX_BYTES,
         **options: Any,
     ) -> None:
         super().__init__(**options)
@@ -185,6 +196,14 @@ class MailTransport(Transport):
         self.cc = parse_addresses(cc, key="cc")
         self.using = text_option("using", using, hint="Give the alias of a MAILERS entry.") or DEFAULT_MAILER
         check_mailer(self.using)
+        if not isinstance(attach_log, bool):
+            raise NotificationConfigurationError(
+                f"'attach_log' must be True or False, not {type(attach_log).__name__}",
+                key="attach_log",
+                hint="Give 'attach_log': True (from an environment variable, convert it to a bool).",
+            )
+        self.attach_log = attach_log
+        self.attach_log_max_bytes = max_bytes_option(attach_log_max_bytes)
 
     @classmethod
     def check_dependencies(cls) -> str | None:
@@ -206,8 +225,19 @@ class MailTransport(Transport):
             return inline_css(text)
         return text
 
-    def build(self, message: Message) -> EmailMultiAlternatives:
-        """The ``EmailMultiAlternatives`` for ``message`` (not sent), its parts as finished."""
+    def log_attachment(self, message: Message) -> LogAttachment | None:
+        """What is attached to ``message``: as its text says (the plan in its context, made when
+        it was rendered), else planned now (a resent message); None without ``attach_log``."""
+        if not self.attach_log or message.report is None:
+            return None
+        planned = message.context.get("log_attachment")
+        if isinstance(planned, LogAttachment):
+            return planned
+        return plan_log_attachment(message.report, self.attach_log_max_bytes)
+
+    def build(self, message: Message, *, secrets: list[str] | None = None) -> EmailMultiAlternatives:
+        """The ``EmailMultiAlternatives`` for ``message`` (not sent), its parts as finished, and
+        the log attached with ``attach_log`` (``secrets`` hidden in it)."""
         email = EmailMultiAlternatives(
             subject=message.parts["subject.txt"],
             body=message.parts["txt"],
@@ -217,12 +247,26 @@ class MailTransport(Transport):
             reply_to=self.reply_to,
         )
         email.attach_alternative(message.parts["html"], "text/html")
+        plan = self.log_attachment(message)
+        if plan is not None and message.report is not None:
+            attachment = build_log_attachment(
+                plan,
+                self.attach_log_max_bytes,
+                secrets=secrets or [],
+                n_lines=message.report.n_log_lines,
+                log_url=message.context.get("log_url"),
+            )
+            if attachment is not None:
+                email.attach(*attachment)
         return email
 
-    def send(self, message: Message) -> None:
-        email = self.build(message)
+    def send(self, message: Message) -> str | None:
         mailer = open_mailer(self.using)
         secrets = mailer_secrets(mailer, self.using)
+        email = self.build(message, secrets=secrets)
+        plan = self.log_attachment(message)
+        # Its text says the log is attached: if the file went meanwhile, the record says it was not.
+        unattached = bool(plan and plan.filename and not email.attachments)
         try:
             mailer.send_messages([email])
         except ValueError as exc:
@@ -262,6 +306,7 @@ class MailTransport(Transport):
             raise DeliveryError(
                 f"{type(exc).__name__}: {redact(str(exc), secrets)}", permanent=False
             ) from chainable(exc, secrets)
+        return "sent without the log attached: its log file could not be read" if unattached else None
 
 
 def _text(reply: bytes | str, secrets: list[str]) -> str:

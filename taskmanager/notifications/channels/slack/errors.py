@@ -59,6 +59,8 @@ PERMANENT_ERRORS = frozenset(
         "team_access_not_granted",
         "as_user_not_supported",
         "unknown_method",
+        "invalid_thread_ts",
+        "cannot_reply_to_message",
         # Incoming webhooks (plain-text answers)
         "invalid_token",
         "no_service",

@@ -26,7 +26,9 @@ from taskmanager.notifications.channels.slack.errors import (
     webhook_error,
 )
 from taskmanager.notifications.channels.slack.fit import fit_payload, parse_payload
+from taskmanager.notifications.channels.slack.thread import thread_lines_option, thread_payload
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
+from taskmanager.notifications.isolation import describe
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.transport import Transport, seconds_option, text_option
 from taskmanager.text import secret_values
@@ -78,6 +80,8 @@ class SlackTransport(Transport):
     ``webhook_url``: one POST to the incoming webhook. The payload is made to fit
     Block Kit's limits and checked once, when it is rendered (:meth:`finish_part`, see
     :mod:`~taskmanager.notifications.channels.slack.fit`); ``send`` posts it as it is.
+    With ``thread_log`` (Web API only), the log's last lines follow as a reply in the
+    message's thread (:mod:`~taskmanager.notifications.channels.slack.thread`).
     """
 
     template_parts = ("json",)
@@ -95,6 +99,7 @@ class SlackTransport(Transport):
         timeout: float = 10,
         username: str | None = None,
         icon_emoji: str | None = None,
+        thread_log: bool | int = False,
         **options: Any,
     ) -> None:
         super().__init__(**options)
@@ -106,6 +111,8 @@ class SlackTransport(Transport):
         self.icon_emoji = text_option(
             "icon_emoji", icon_emoji, hint='Give an emoji code, e.g. ":robot_face:".'
         )
+        #: Lines of the log replied in the message's thread; 0: no reply.
+        self.thread_lines = thread_lines_option(thread_log)
         self._check_combination()
         for key in ("webhook_url", "base_url"):
             url = getattr(self, key)
@@ -125,6 +132,14 @@ class SlackTransport(Transport):
 
     def _check_combination(self) -> None:
         hint = "Give 'token' and 'channel' (the Web API), or 'webhook_url' (an incoming webhook)."
+        if self.webhook_url and self.thread_lines:
+            raise NotificationConfigurationError(
+                "'thread_log' cannot be used with 'webhook_url': an incoming webhook cannot reply in "
+                "a thread (it does not say which message it posted)",
+                key="thread_log",
+                hint="Post with 'token' and 'channel' (the Web API) to reply with the log in the "
+                "message's thread, or leave 'thread_log' out.",
+            )
         if self.webhook_url:
             for key, value in (
                 ("token", self.token),
@@ -228,7 +243,7 @@ class SlackTransport(Transport):
             return text
         return json.dumps(fitted.payload, ensure_ascii=False, indent=2)
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str | None:
         # Finished when rendered (finish_part): parsed for slack_sdk, never fitted or checked again.
         try:
             rendered = json.loads(message.parts["json"])
@@ -243,17 +258,57 @@ class SlackTransport(Transport):
             payload["icon_emoji"] = self.icon_emoji
         if self.webhook_url:
             self._send_webhook(payload)
-            return
+            return None
+        reply, unreplied = self._thread_reply(message)
         failures: list[tuple[str, DeliveryError]] = []
+        notes: list[str] = []
         for channel in self.channels:
             try:
-                self._post(channel, payload)
+                posted = self._post(channel, payload)
             except DeliveryError as exc:
                 failures.append((channel, exc))
+                continue
+            if reply is None:
+                continue
+            # A failed reply never fails the delivery: retrying it would post the message again.
+            if not posted.get("ts"):
+                notes.append(f"Slack's answer gave no ts to reply to (channel {channel})")
+                continue
+            try:
+                self._post(str(posted.get("channel") or channel), {**reply, "thread_ts": posted["ts"]})
+            except DeliveryError as exc:
+                logger.warning("Slack message to %s posted, but not its log reply: %s", channel, exc.message)
+                notes.append(f"{exc.message} (channel {channel})")
         if failures:
             raise summarise(failures, len(self.channels))
+        if unreplied:
+            notes.append(unreplied)
+        if notes:
+            return "the message was posted, but not its log reply in the thread: " + "; ".join(notes)
+        return None
 
-    def _post(self, channel: str, payload: dict[str, Any]) -> None:
+    def _thread_reply(self, message: Message) -> tuple[dict[str, Any] | None, str]:
+        """The log reply to post in each message's thread, as :meth:`_post` takes it (None
+        without ``thread_log`` or log lines), or why it could not be made."""
+        if not self.thread_lines or message.report is None:
+            return None, ""
+        try:
+            reply = thread_payload(message.report, self.thread_lines, scrub=scrubber.scrub)
+        except (OSError, ValueError) as exc:
+            return None, scrubber.scrub(f"the log could not be read: {describe(exc)}")
+        if reply is None:
+            return None, ""
+        reply = {"unfurl_links": False, "unfurl_media": False, **reply}
+        if message.test:  # as the message it replies to says
+            reply["text"] = "[TEST] " + reply["text"]
+        if self.username:
+            reply["username"] = self.username
+        if self.icon_emoji:
+            reply["icon_emoji"] = self.icon_emoji
+        return reply, ""
+
+    def _post(self, channel: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """``chat.postMessage`` to ``channel``; Slack's answer (the ``channel`` id and ``ts``)."""
         from slack_sdk import WebClient
         from slack_sdk.errors import SlackApiError
 
@@ -268,6 +323,8 @@ class SlackTransport(Transport):
         warnings = (response.get("response_metadata") or {}).get("warnings") or response.get("warning")
         if warnings:
             logger.warning("Slack accepted the message to %s with warnings: %s", channel, warnings)
+        data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
+        return data
 
     def _send_webhook(self, payload: dict[str, Any]) -> None:
         from slack_sdk import WebhookClient

@@ -8,8 +8,10 @@ import pytest
 
 from taskmanager.notifications.channels.mail.handler import MailNotificationHandler
 from taskmanager.notifications.checks import check_templates
+from taskmanager.notifications.filters import moment
 from taskmanager.results import Level
 from tests.notifications.html_checks import css_left_uninlined
+from tests.notifications.sequences import a_task, emit_sequence
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "docs" / "examples" / "notification_templates"
 
@@ -125,3 +127,31 @@ def test_the_html_part_colours_log_lines_by_their_level_word(make_report):
     assert not re.search(r"<span[^>]*>INFO no errors found", html)
     assert re.search(r'<span class="log-warning"[^>]*>WARNING careful</span>', html)
     assert re.search(r'<span class="log-error"[^>]*>\[ERROR\] &lt;broken&gt;</span>', html)
+
+
+def test_a_reminder_and_a_recovery_reach_the_smtp_server_with_the_news_first(settings, smtp_settings, db):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "mail": {
+            "class": "taskmanager.notifications.MailNotificationHandler",
+            "recipients": "ops@example.com",
+            "notify": "change",
+            "remind_every": "4h",
+        }
+    }
+    reports = emit_sequence(a_task())
+    since = moment(reports[1].invocation_datetime)
+    triggered, reminder, recovered = (mail.message for mail in smtp_settings.wait_for_messages(3))
+    assert triggered["Subject"] == "[failed] Nightly import failed"
+    assert reminder["Subject"] == f"Still failing: Nightly import, 3rd failed run since {since}"
+    assert recovered["Subject"] == f"Recovered: Nightly import is ok again after 4 failed runs since {since}"
+    text = recovered.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert text.startswith(f"Recovered: Nightly import is ok again after 4 failed runs since {since}.\n")
+    assert f"The run before it: errors, started {moment(reports[4].invocation_datetime)}" in text
+    assert "log lines" not in text
+    html = recovered.get_body(("html",)).get_content()
+    assert ">RECOVERED</span>" in html
+    assert "Ok again after 4 failed runs" in html
+    reminder_html = reminder.get_body(("html",)).get_content()
+    assert ">STILL FAILING</span>" in reminder_html
+    assert "The 3rd failed run in a row" in reminder_html
+    assert css_left_uninlined(html) == []

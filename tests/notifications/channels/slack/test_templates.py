@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from taskmanager.notifications import Level, NotificationTemplateError, SlackNotificationHandler
 from taskmanager.notifications.channels.slack.text import slack_length
+from taskmanager.notifications.filters import moment
+from tests.notifications.sequences import a_task, emit_sequence
 
 TOKEN = "xoxb-test-token"
 REPORT_URL = "https://tasks.example.com/admin/taskmanager/report/7/change/"
@@ -291,4 +293,43 @@ def test_what_was_cut_is_logged(slack, make_report, caplog):
     assert (
         "Slack message for #general made to fit: block 3 (section): text cut from 9,037 to 3,000 characters"
         in caplog.text
+    )
+
+
+def test_a_reminder_and_a_recovery_reach_slack_with_the_news_first(settings, fake_slack, db):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "slack": {
+            "class": "taskmanager.notifications.SlackNotificationHandler",
+            "token": TOKEN,
+            "channel": "#general",
+            "base_url": fake_slack.base_url,
+            "notify": "change",
+            "remind_every": "4h",
+        }
+    }
+    reports = emit_sequence(a_task())
+    since = moment(reports[1].invocation_datetime)
+    triggered, reminder, recovered = fake_slack.wait_for_messages(3)
+    assert all(message["warnings"] == [] for message in (triggered, reminder, recovered))
+    assert triggered["text"] == "Nightly import failed (1 error, 0 warnings)"
+    assert reminder["text"] == f"Still failing: Nightly import, 3rd failed run since {since}"
+    assert reminder["blocks"][0]["text"]["text"] == "Still failing: Nightly import"
+    assert reminder["blocks"][1]["text"]["text"] == f":repeat: *Still failing*: 3rd failed run since {since}"
+    assert recovered["text"] == f"Recovered: Nightly import is ok again after 4 failed runs since {since}"
+    assert recovered["blocks"][1]["text"]["text"] == (
+        f":white_check_mark: *Recovered*: Nightly import is ok again after 4 failed runs since {since}\n"
+        f"Previous run: errors, started {moment(reports[4].invocation_datetime)}"
+    )
+    assert not any("```" in json.dumps(block) for block in recovered["blocks"])  # no log of a good run
+
+
+def test_a_recovery_with_no_streak_to_tell_says_only_that_the_task_is_ok_again(
+    slack, fake_slack, make_report
+):
+    # After a snooze during which the failing streak ended, the streak is no longer known.
+    deliver(slack, make_report("ok"), event="recovered", streak=0, failing_since=None, previous=None)
+    message = posted(fake_slack)
+    assert message["text"] == "Recovered: nightly import is ok again"
+    assert (
+        message["blocks"][1]["text"]["text"] == ":white_check_mark: *Recovered*: nightly import is ok again"
     )

@@ -10,9 +10,11 @@ from taskmanager.notifications.channels.webhook.handler import WebhookNotificati
 from taskmanager.notifications.checks import check_templates
 from taskmanager.notifications.delivery import attempt_delivery
 from taskmanager.notifications.exceptions import NotificationTemplateError
+from taskmanager.notifications.filters import moment
 from taskmanager.results import Level
 from tests.fakes.webhook import Answer, WebhookReceiver
 from tests.notifications.hostile import INJECTING_NAME, LONG_NAME, hostile_fields, hostile_lines
+from tests.notifications.sequences import a_task, emit_sequence
 from tests.notifications.test_delivery import Clock
 
 WEBHOOK = "taskmanager.notifications.WebhookNotificationHandler"
@@ -203,3 +205,40 @@ def test_a_retry_after_past_the_deadline_fails_the_delivery_at_once_as_transient
         )
         assert "Retry-After 3600 s" in attempted.error
         assert len(receiver.requests) == 1
+
+
+def test_the_payload_names_the_policys_event_and_a_recovery_says_so(settings, db):
+    with WebhookReceiver() as receiver:
+        settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+            "hook": {"class": WEBHOOK, "url": receiver.url, "notify": "change", "remind_every": "4h"}
+        }
+        reports = emit_sequence(a_task())
+        payloads = [json.loads(request.body) for request in receiver.requests]
+    since = moment(reports[1].invocation_datetime)
+    assert [p["event"] for p in payloads] == [
+        "taskmanager.triggered",
+        "taskmanager.reminder",
+        "taskmanager.recovered",
+    ]
+    assert payloads[0]["text"] == "[failed] Nightly import failed"
+    assert payloads[1]["text"] == f"Still failing: Nightly import, 3rd failed run since {since}"
+    assert payloads[2]["text"] == f"Recovered: Nightly import is ok again after 4 failed runs since {since}"
+    policy = payloads[2]["policy"]
+    assert (policy["event"], policy["streak"]) == ("recovered", 4)
+    assert policy["failing_since"] == timezone.localtime(reports[1].invocation_datetime).isoformat()
+    assert policy["previous"]["id"] == reports[4].pk
+    assert policy["previous"]["result"] == "errors"
+    assert policy["previous"]["url"].endswith(f"/report/{reports[4].pk}/change/")
+
+
+def test_under_notify_every_the_event_is_the_report_as_before(hook, make_report):
+    make_report("errors").emit_notifications()
+    [received] = hook.requests
+    payload = json.loads(received.body)
+    assert payload["event"] == "taskmanager.report"
+    assert payload["policy"] == {
+        "event": "report",
+        "streak": 1,
+        "failing_since": payload["report"]["started"],
+        "previous": None,
+    }

@@ -1,0 +1,53 @@
+"""Routes: which tasks a handler hears of, by name and category patterns."""
+
+import pytest
+
+from taskmanager.notifications.exceptions import NotificationConfigurationError
+from taskmanager.notifications.routes import Route, parse_patterns
+
+
+@pytest.mark.parametrize(
+    ("route", "task", "category", "refusal"),
+    [
+        (Route(), "anything", None, None),
+        (Route(tasks=("import *",)), "import prices", None, None),
+        (Route(tasks=("import *",)), "Import prices", None, 'not routed: task "Import prices"'),
+        (Route(tasks=("import ?rices",)), "import prices", "billing", None),
+        (Route(exclude_tasks=("*test*",)), "import test", None, 'not routed: task "import test" is excluded'),
+        (Route(categories=("bill*",)), "x", "billing", None),
+        (Route(categories=("bill*",)), "x", "reports", 'not routed: category "reports"'),
+        (Route(categories=("*",)), "x", None, "not routed: no category"),
+        (Route(exclude_categories=("*",)), "x", None, None),
+        (
+            Route(exclude_categories=("billing",)),
+            "x",
+            "billing",
+            'not routed: category "billing" is excluded',
+        ),
+    ],
+)
+def test_a_route_lets_a_task_through_or_says_why_not(route, task, category, refusal):
+    assert route.refusal(task, category) == refusal
+    assert route.accepts(task, category) is (refusal is None)
+
+
+def test_tasks_and_categories_combine_with_and():
+    route = Route(tasks=("import *",), categories=("billing",))
+    assert route.accepts("import prices", "billing")
+    assert route.refusal("import prices", "reports") == 'not routed: category "reports"'
+    assert route.refusal("export prices", "billing") == 'not routed: task "export prices"'
+
+
+def test_an_empty_list_routes_nothing_and_an_absent_one_everything():
+    assert Route(tasks=()).refusal("import", None) == 'not routed: task "import"'
+    assert Route().is_open
+    assert not Route(tasks=()).is_open
+
+
+def test_patterns_are_a_list_of_strings():
+    assert parse_patterns("tasks", ["a", "b*"]) == ("a", "b*")
+    assert parse_patterns("tasks", None) is None
+    with pytest.raises(NotificationConfigurationError, match="must be a list"):
+        parse_patterns("tasks", "import *")
+    with pytest.raises(NotificationConfigurationError, match="holds None"):
+        parse_patterns("tasks", [None])
