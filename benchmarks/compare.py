@@ -22,7 +22,7 @@ import statistics
 from dataclasses import dataclass
 
 #: A shift this large fails, significant or not (seconds).
-CEILING = 0.040
+CEILING = 0.030
 #: A significant shift fails from this size on (seconds).
 TOLERANCE = 0.010
 #: The one-sided p-value under which a shift is significant.
