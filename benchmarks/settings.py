@@ -19,6 +19,11 @@ from urllib.parse import unquote, urlsplit
 
 from tests.settings import *  # noqa: F403
 
+# The Tasks backend's engine is the tests' business: the benchmarks measure a project on the
+# default backend (benchmarks/tasks_backend.py has its own settings).
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "django_tasks_db"]  # noqa: F405
+del TASKS  # noqa: F821  (Django's default backend again)
+
 BENCH_DIR = os.environ["TASKMANAGER_BENCH_DIR"]
 _DATABASE: dict[str, Any] = {
     "ENGINE": "django.db.backends.sqlite3",

@@ -6,9 +6,12 @@ Values are looked up on each access (not copied at import time) so that
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
 
 PREFIX = "UWSGI_TASKMANAGER_"
 
@@ -33,6 +36,12 @@ DEFAULTS: dict[str, Any] = {
     "TEMPLATE_CACHE": True,
     # Delivery records older than this many days are pruned (None keeps them all).
     "DELIVERY_RETENTION_DAYS": 90,
+    # Where launched tasks run: "uwsgi", "tasks", "inline", or the dotted path of a
+    # taskmanager.execution.backend.Backend subclass (docs/backends.rst).
+    "BACKEND": "uwsgi",
+    # The Tasks backend's options (backend alias, queue, heartbeat, stale_after, watchdog);
+    # heartbeat is read by every run (taskmanager.runs.heartbeat).
+    "TASKS": {},
     # 2.0's pre-handler notification settings, still read so that checks can
     # point projects at NOTIFICATION_HANDLERS.
     "NOTIFICATIONS_SLACK_TOKEN": None,
@@ -58,3 +67,60 @@ class TaskmanagerSettings:
 
 
 settings = TaskmanagerSettings()
+
+
+@dataclass(frozen=True)
+class TasksOptions:
+    """``UWSGI_TASKMANAGER_TASKS``, every key optional (docs/backends.rst says how to size them)."""
+
+    #: The alias of the backend in Django's ``TASKS`` setting.
+    backend: str = "default"
+    #: The queue our jobs go to (the backend's ``QUEUES`` must allow it).
+    queue: str = "taskmanager"
+    #: Seconds between two heartbeats of a running report.
+    heartbeat: float = 5.0
+    #: A run whose last heartbeat is older than this many seconds is taken as dead.
+    stale_after: float = 30.0
+    #: Seconds between two rides of the watchdog, which closes such runs.
+    watchdog: float = 10.0
+
+
+TASKS_SETTING = PREFIX + "TASKS"
+
+
+def tasks_options() -> TasksOptions:
+    """``UWSGI_TASKMANAGER_TASKS`` read and checked; raises ImproperlyConfigured naming the key at fault."""
+    given = settings.TASKS
+    if not isinstance(given, dict):
+        raise ImproperlyConfigured(f"{TASKS_SETTING} must be a dict, not {type(given).__name__}.")
+    known = {field.name: field for field in fields(TasksOptions)}
+    unknown = sorted(str(key) for key in given if key not in known)
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{TASKS_SETTING} has unknown keys: {', '.join(unknown)} (known: {', '.join(known)})."
+        )
+    for key, value in given.items():
+        if known[key].type == "str":
+            if not isinstance(value, str) or not value:
+                raise ImproperlyConfigured(
+                    f'{TASKS_SETTING}["{key}"] must be a non-empty string, not {value!r}.'
+                )
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise ImproperlyConfigured(
+                f'{TASKS_SETTING}["{key}"] must be a number of seconds above 0, not {value!r}.'
+            )
+    values: dict[str, Any] = {
+        key: value if known[key].type == "str" else float(value) for key, value in given.items()
+    }
+    options = TasksOptions(**values)
+    if options.stale_after <= options.heartbeat:
+        raise ImproperlyConfigured(
+            f'{TASKS_SETTING}["stale_after"] ({options.stale_after:g}) must be longer than its "heartbeat" '
+            f"({options.heartbeat:g}): every live run would be taken as dead."
+        )
+    return options

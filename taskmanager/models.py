@@ -18,7 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from taskmanager import logfiles, scheduling
 from taskmanager.arguments import command_argv
-from taskmanager.notification_state import HandlerState as HandlerState  # Django finds the model here
+from taskmanager.deliveries import Delivery as Delivery  # Django finds the models here
+from taskmanager.execution_state import Watchdog as Watchdog
+from taskmanager.notification_state import HandlerState as HandlerState
 from taskmanager.results import Result, level_of_result
 
 if TYPE_CHECKING:
@@ -91,6 +93,8 @@ class Report(models.Model):
     )
     invocation_datetime = models.DateTimeField(_("started"), default=timezone.now)
     end_datetime = models.DateTimeField(_("ended"), blank=True, null=True)
+    # Moved on every few seconds while the run goes on: a run whose heartbeat stops is dead.
+    heartbeat = models.DateTimeField(_("heartbeat"), blank=True, null=True)
     log = models.TextField(_("log tail"), blank=True)
     logfile = models.CharField(_("log file"), max_length=4096, blank=True, default="")
     n_log_lines = models.PositiveIntegerField(_("lines"), null=True, blank=True)
@@ -111,6 +115,10 @@ class Report(models.Model):
             models.Index(fields=("task", "-invocation_datetime", "-id"), name="taskmanager_report_task_idx"),
             # The report list's order over every task: without it the list sorts the whole table.
             models.Index(fields=("-invocation_datetime", "-id"), name="taskmanager_report_list_idx"),
+            # The runs not ended, for the recovery that looks for dead ones every few seconds.
+            models.Index(
+                fields=("heartbeat",), name="taskmanager_report_open", condition=models.Q(end_datetime=None)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -279,16 +287,16 @@ class Task(models.Model):
         self.save(update_fields=[*_LAST_RUN_FIELDS, *also])
 
     def launch(self) -> Report | None:
-        """Run the task: on uWSGI's spooler when this process has one, else now, here.
+        """Run the task on the execution backend in use (``UWSGI_TASKMANAGER_BACKEND``).
 
-        On the spooler it runs at its scheduling when that is ahead, else at
-        once, then every repetition period; returns None. Without a spooler it
-        runs now and its report is returned. See :mod:`taskmanager.execution`.
+        Queued (uWSGI's spooler, the Tasks framework), it runs at its scheduling
+        when that is ahead, else at once, then every repetition period; returns
+        None. Run in this process, its report is returned. See :mod:`taskmanager.execution`.
         """
         return layers_above().launch(self)
 
     def stop(self) -> None:
-        """Cancel what the task waits for (its spool file is deleted); it becomes idle.
+        """Cancel what the task waits for (its spool file, its queued ride); it becomes idle.
 
         A run in progress goes on to its report; the task is not spooled again after it.
         """
@@ -318,58 +326,6 @@ _LAST_RUN_FIELDS = (
     "cached_last_invocation_n_errors",
     "cached_last_invocation_n_warnings",
 )
-
-
-class Delivery(models.Model):
-    """One handler's delivery of one report: what was sent, and what happened.
-
-    Every round of ``Report.emit_notifications()`` adds one per matching
-    handler; ``resend_notifications`` re-attempts the failed ones.
-    """
-
-    STATUS_PENDING = "pending"
-    STATUS_SENT = "sent"
-    STATUS_FAILED = "failed"
-    STATUS_SKIPPED = "skipped"
-    STATUS_CHOICES = (
-        (STATUS_PENDING, _("pending")),
-        (STATUS_SENT, _("sent")),
-        (STATUS_FAILED, _("failed")),
-        (STATUS_SKIPPED, _("skipped")),
-    )
-
-    report = models.ForeignKey(
-        Report, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("report")
-    )
-    handler = models.CharField(_("handler"), max_length=100)
-    level = models.CharField(_("level"), max_length=20, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=STATUS_CHOICES, default=STATUS_PENDING)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    permanent = models.BooleanField(
-        _("permanent failure"),
-        default=False,
-        help_text=_("Trying again cannot help (bad token, refused address)."),
-    )
-    # The rendered parts as sent (secrets left out); resend uses them.
-    parts = models.JSONField(_("rendered parts"), default=dict, blank=True)
-    test = models.BooleanField(_("test"), default=False)
-    created = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
-    updated = models.DateTimeField(_("updated"), auto_now=True)
-    sent_at = models.DateTimeField(_("sent"), blank=True, null=True)
-    # What the notification policy made of the report for this handler (docs/policy.rst):
-    # its event, and for a skipped record why nobody was told.
-    event = models.CharField(_("event"), max_length=20, blank=True)
-    reason = models.CharField(_("reason"), max_length=255, blank=True)
-
-    class Meta:
-        verbose_name = _("delivery")
-        verbose_name_plural = _("deliveries")
-        ordering = ("-created", "-id")
-        indexes = [models.Index(fields=("status", "created")), models.Index(fields=("report", "handler"))]
-
-    def __str__(self) -> str:
-        return f"{self.handler} for report {self.report.pk}: {self.status}"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    "django_tasks_db",
     "taskmanager",
     "tests.sampleapp",
 ]
@@ -50,3 +51,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SITE_ID = 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 UWSGI_TASKMANAGER_BASE_URL = "https://tasks.example.com"
+# The Tasks backend's engine (django-tasks-db: the django_tasks backport on Django 5.2).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["taskmanager", "default"],
+    }
+}

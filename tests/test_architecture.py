@@ -32,6 +32,8 @@ LAYERS: list[tuple[str, list[str]]] = [
             "taskmanager.extra",
             "taskmanager.logfiles",
             "taskmanager.notification_state",
+            "taskmanager.deliveries",
+            "taskmanager.execution_state",
             "taskmanager.models",
             "taskmanager.migrations",
             "taskmanager.migrations.*",

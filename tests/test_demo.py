@@ -1,6 +1,7 @@
 """The README's first command: the demo runs its four tasks and says where notifications went."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +38,38 @@ def test_the_demo_runs_the_four_tasks_and_notifies(tmp_path):
     )
     assert (ROOT / "demo" / "out" / "previews" / "mail-failed.html").is_file()
     assert (ROOT / "demo" / "out" / "previews" / "log-ok.txt").is_file()
+
+
+@pytest.mark.slow
+def test_the_demo_on_the_tasks_backend_launches_the_tasks_and_a_worker_runs_them(tmp_path):
+    env = {**os.environ, "TASKMANAGER_VENV": sys.prefix, "TASKMANAGER_DEMO_DATA": str(tmp_path)}
+    for key in ("SLACK_TOKEN", "SLACK_CHANNEL", "SLACK_WEBHOOK_URL", "DJANGO_SETTINGS_MODULE"):
+        env.pop(key, None)
+    run = subprocess.run(
+        ["bash", "scripts/demo.sh", "--backend", "tasks"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    out = run.stdout
+    assert "launched 'Nightly import': spooled, for a worker" in out
+    reports = out.split("==> reports", 1)[1]
+    for task, result in (
+        ("Send invoices", "FAILED"),
+        ("Rebuild search index", "ERRORS"),
+        ("Sync catalogue", "WARNINGS"),
+        ("Nightly import", "OK"),
+    ):
+        assert re.search(rf"\d+\s+{task}\s+{result}\s", reports), reports
+    assert "demo/manage.py db_worker --queue-name taskmanager" in out
+
+
+def test_the_demo_refuses_an_unknown_backend():
+    run = subprocess.run(
+        ["bash", "scripts/demo.sh", "--backend", "celery"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert run.returncode == 2
+    assert "--backend: celery is not one of uwsgi, tasks" in run.stderr

@@ -79,6 +79,14 @@ else:
 DEFAULT_FROM_EMAIL = "taskmanager-demo@example.com"
 
 # --- taskmanager -------------------------------------------------------------
+# Where launched tasks run: TASKMANAGER_DEMO_BACKEND=tasks (scripts/demo.sh --backend tasks) puts
+# them on Django's Tasks framework, with django-tasks-db's queue in this SQLite database and
+# "demo/manage.py db_worker --queue-name taskmanager" running them; by default, 3.0's "uwsgi"
+# (runserver has no spooler: a launch runs the task in the web process).
+UWSGI_TASKMANAGER_BACKEND = os.environ.get("TASKMANAGER_DEMO_BACKEND") or "uwsgi"
+if UWSGI_TASKMANAGER_BACKEND == "tasks":
+    INSTALLED_APPS.append("django_tasks_db")
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["taskmanager", "default"]}}
 # Links in notifications point at the demo's runserver.
 UWSGI_TASKMANAGER_BASE_URL = "http://127.0.0.1:8000"
 UWSGI_TASKMANAGER_N_REPORTS_INLINE = 5

@@ -12,7 +12,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from taskmanager.admin.mixins import RecordAdminMixin, TaskmanagerAdminMixin
-from taskmanager.execution.uwsgi.spoolfiles import has_spooler, spool_resend
+from taskmanager.execution.backend import LaunchError
+from taskmanager.execution.current import get_backend
 from taskmanager.models import Delivery
 from taskmanager.notifications.resend import resend, resendable
 from taskmanager.text import cut
@@ -137,6 +138,26 @@ class DeliveryAdmin(RecordAdminMixin, TaskmanagerAdminMixin):
             return "-"
         return format_html_join("", '<h4>{}</h4><pre class="tm-log-tail">{}</pre>', sorted(obj.parts.items()))
 
+    def _resend_later(self, request: HttpRequest, candidates: list[Delivery]) -> bool:
+        """Leave the resends to where tasks run (the web worker never waits for deliveries);
+        False when the backend in use runs nothing later (uWSGI without a spooler, inline)."""
+        backend = get_backend()
+        try:
+            for delivery in candidates:
+                backend.resend_later(report=delivery.report.pk, handler=delivery.handler, since=None)
+        except LaunchError:
+            return False
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d delivery queued for resending where tasks run.",
+                "%(count)d deliveries queued for resending where tasks run.",
+                len(candidates),
+            )
+            % {"count": len(candidates)},
+        )
+        return True
+
     @admin.action(description=_("Resend the selected failed deliveries"), permissions=["resend"])
     def resend_deliveries(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         selected = set(queryset.values_list("pk", flat=True))
@@ -154,19 +175,7 @@ class DeliveryAdmin(RecordAdminMixin, TaskmanagerAdminMixin):
                 % {"count": skipped},
                 messages.INFO,
             )
-        if has_spooler():
-            # The web worker never waits for deliveries: the spooler resends.
-            for delivery in candidates:
-                spool_resend(report=delivery.report.pk, handler=delivery.handler)
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d delivery queued on the spooler for resending.",
-                    "%(count)d deliveries queued on the spooler for resending.",
-                    len(candidates),
-                )
-                % {"count": len(candidates)},
-            )
+        if self._resend_later(request, candidates):
             return
         for result in resend(candidates):
             outcome = result.outcome

@@ -1,24 +1,35 @@
 """What every execution backend offers: launch a task, stop it, recover what a crash left.
 
-An execution backend decides where and when a launched task runs: on uWSGI's
-spooler (:class:`taskmanager.execution.uwsgi.backend.UwsgiBackend`, the one in
-use, see :func:`taskmanager.execution.current.get_backend`), in the calling
-process, or on a queue such as Django's Tasks framework. The admin's launch and
-stop actions (through ``Task.launch()`` and ``Task.stop()``) and
-``manage.py restart_despooled_tasks`` go through it.
+An execution backend decides where and when a launched task runs.
+``UWSGI_TASKMANAGER_BACKEND`` chooses it (:func:`taskmanager.execution.current.get_backend`):
+
+* ``"uwsgi"``: uWSGI's spooler (:class:`taskmanager.execution.uwsgi.backend.UwsgiBackend`,
+  the default; the calling process without a spooler);
+* ``"tasks"``: Django's Tasks framework, any of its backends, many workers
+  (:class:`taskmanager.execution.tasks.backend.TasksBackend`);
+* ``"inline"``: the calling process, now (:class:`taskmanager.execution.inline.InlineBackend`);
+* the dotted path of a subclass of :class:`Backend`.
+
+The admin's launch and stop actions (through ``Task.launch()`` and ``Task.stop()``),
+the admin's resend of deliveries, ``manage.py restart_despooled_tasks`` and
+``resend_notifications --spool`` go through it.
 
 Writing a backend
 -----------------
 
-Subclass :class:`Backend` and define its three methods. What they share is the
-task's state in the database, which the admin shows and every process reads:
+Subclass :class:`Backend` and define its four methods (``check`` is optional).
+What they share is the task's state in the database, which the admin shows and
+every process reads:
 
 * ``Task.status``: ``idle``; ``scheduled`` (waits for a ride ahead) or
   ``spooled`` (waits for a ride due now); ``started`` while a run goes on (the
   runner sets it, and ``idle`` again at the end);
-* ``Task.spooler_id``: what the task waits for (uWSGI's spool file, a queued
-  job's id), "" when it waits for nothing. A job runs only while it is still the
-  task's: stopping a task or launching it again makes older jobs harmless;
+* ``Task.spooler_id``: what the task waits for (uWSGI's spool file, the Tasks
+  backend's token ``tasks:<uuid hex>`` carried by its queued job), "" when it waits
+  for nothing. A job runs only while it is still the task's, and takes the task
+  with one conditional update (waiting with it -> ``started``): stopping a task or
+  launching it again makes older jobs harmless, and two workers running one job
+  run it once;
 * ``Task.cached_next_ride``: when the ride it waits for is due.
 
 Change them with conditional updates (``Task.objects.filter(pk=..., spooler_id=seen).update(...)``),
@@ -27,19 +38,36 @@ them at the same time. Run a task with
 :func:`taskmanager.execution.running.exec_command_task` (it stores the report,
 then notifies); close a run cut short with
 :func:`taskmanager.execution.running.close_and_notify`; compute rides with
-:mod:`taskmanager.scheduling`.
+:mod:`taskmanager.scheduling`. Every run moves its report's ``heartbeat`` on
+(:mod:`taskmanager.runs.heartbeat`): a report left open with an old heartbeat
+belongs to a process that died, which is how the Tasks backend's recovery
+(:mod:`taskmanager.execution.tasks.recovery`) finds the runs to close. The Tasks
+backend (``taskmanager/execution/tasks/``) is the shortest complete example.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from django.core.checks import CheckMessage
+
     from taskmanager.models import Report, Task
 
 
 class LaunchError(Exception):
     """A task cannot be launched now; the message says why and what to do (the admin shows it)."""
+
+
+def refuse_if_running(task: Task) -> None:
+    """Raise :class:`LaunchError` when ``task`` is running: a launch waits for its report."""
+    task.refresh_from_db(fields=["status", "spooler_id"])
+    if task.status == task.STATUS_STARTED:
+        raise LaunchError(
+            f'Task "{task.name}" is running. Wait for its report, or stop it first if its run was '
+            "interrupted (restart_despooled_tasks closes such runs)."
+        )
 
 
 class Backend:
@@ -75,3 +103,23 @@ class Backend:
         done. Safe to run while tasks run, and from several processes at once.
         """
         raise NotImplementedError(f"{type(self).__name__} must define recover(dry_run=, foreground=)")
+
+    def resend_later(
+        self, *, report: int | None, handler: str | None, since: datetime.datetime | None
+    ) -> str:
+        """Leave a resend of the failed deliveries matching the filters to where tasks run.
+
+        ``resend_notifications --spool`` calls it and returns at once; the resend itself is
+        :func:`taskmanager.notifications.resend.resend` of
+        :func:`~taskmanager.notifications.resend.resendable` with these filters. Returns a
+        line saying where it went. A backend that cannot leave work for later raises
+        :class:`LaunchError` saying so.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must define resend_later(report=, handler=, since=)"
+        )
+
+    @classmethod
+    def check(cls) -> list[CheckMessage]:
+        """What ``manage.py check`` says of this backend's settings (the one method with a default: none)."""
+        return []

@@ -8,11 +8,13 @@ outcome: it is logged on ``taskmanager.notifications``.
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from django.utils import timezone
 
 from taskmanager.models import Report, Task
+from taskmanager.notifications.resend import resend, resendable
 from taskmanager.runs.interrupted import close_interrupted
 from taskmanager.runs.runner import run_task
 
@@ -69,3 +71,11 @@ def close_and_notify(report: Report, note: str) -> bool:
         return False
     notify(report)
     return True
+
+
+def resend_failed_deliveries(
+    *, report: int | None, handler: str | None, since: datetime.datetime | None
+) -> tuple[int, int]:
+    """What every backend's deferred resend does (``resend_notifications --spool``): (sent, tried)."""
+    results = resend(resendable(report=report, handler=handler, since=since))
+    return sum(1 for result in results if result.outcome is not None and result.outcome.sent), len(results)

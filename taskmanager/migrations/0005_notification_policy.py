@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("taskmanager", "0003_taskmanager_3"),
+        ("taskmanager", "0004_report_heartbeat"),
     ]
 
     operations = [

@@ -10,7 +10,9 @@ into a :class:`~taskmanager.runs.sink.LogSink`: the report's log file, counted. 
 * else ``errors``, ``warnings`` or ``ok`` from the counted lines.
 
 The log file is flushed every :data:`FLUSH_EVERY` seconds while the command runs, so
-a process killed outright (``SIGKILL``) loses at most that much of its output. The
+a process killed outright (``SIGKILL``) loses at most that much of its output, and the
+report's heartbeat moves on every few seconds (:mod:`taskmanager.runs.heartbeat`), so a
+run whose process died is told from one that goes on. The
 report is saved by :mod:`taskmanager.runs.saving`, which never leaves it open for a
 reason of its own. The caller (:mod:`taskmanager.execution`) sends the notifications
 once the report is saved.
@@ -19,6 +21,7 @@ once the report is saved.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,8 +39,11 @@ from taskmanager.models import AppCommand, Report, Task
 from taskmanager.results import Result
 from taskmanager.runs.capture import capturing
 from taskmanager.runs.failure import error_record, failure_record
+from taskmanager.runs.heartbeat import beating, heartbeat_every
 from taskmanager.runs.saving import save_finished
 from taskmanager.runs.sink import LogSink, flushed_every
+
+logger = logging.getLogger("taskmanager.runs")
 
 # Large enough that a 40 MB log costs a few hundred write calls.
 _FILE_BUFFER = 256 * 1024
@@ -111,7 +117,8 @@ def start_run(task: Task) -> Report:
     uWSGI spooler's job claims the task in the same one).
     """
     with transaction.atomic():
-        report = Report.objects.create(task=task, invocation_datetime=timezone.now())
+        now = timezone.now()
+        report = Report.objects.create(task=task, invocation_datetime=now, heartbeat=now)
         task.status = Task.STATUS_STARTED
         task.save(update_fields=["status"])
     return report
@@ -149,8 +156,13 @@ def run_task(
         def run() -> None:
             execute_command(app_command, task.command_argv)
 
-        with flushed_every(sink, FLUSH_EVERY):
+        with beating(report.pk, heartbeat_every()) as heartbeat, flushed_every(sink, FLUSH_EVERY):
             outcome = run_captured(sink, run)
+        if heartbeat.failures:
+            logger.warning(
+                "%d of the %d heartbeats of report %s failed (last: %s).",
+                heartbeat.failures, heartbeat.beats + heartbeat.failures, report.pk, heartbeat.last_error,
+            )  # fmt: skip
     sink.close()
 
     _store(report, task, sink, outcome, path)
@@ -173,6 +185,8 @@ def _store(report: Report, task: Task, sink: LogSink, outcome: Outcome, path: st
     if sink.file_error is not None:
         tail.append(f"[taskmanager] the log file is incomplete: {sink.file_error}")
     report.end_datetime = timezone.now()
+    # Its last sign of life (the beats of the run are not in this object).
+    report.heartbeat = report.end_datetime
     # PostgreSQL text cannot hold NUL characters.
     report.log = "\n".join(tail).replace("\x00", "\ufffd")
     report.n_log_lines = sink.n_lines

@@ -85,20 +85,17 @@ def test_the_resend_action_delivers_once_and_says_so(admin_client, failed_delive
 def test_under_uwsgi_the_resend_action_queues_on_the_spooler(
     admin_client, failed_delivery, monkeypatch, tmp_path
 ):
-    import functools
-
     from taskmanager.admin import deliveries
     from taskmanager.execution.uwsgi import jobs, spoolfiles
+    from taskmanager.execution.uwsgi.backend import UwsgiBackend
 
-    monkeypatch.setattr(deliveries, "has_spooler", lambda: True)
-    monkeypatch.setattr(
-        deliveries, "spool_resend", functools.partial(spoolfiles.spool_resend, directory=str(tmp_path))
-    )
+    # The uWSGI backend of a spooler serving tmp_path, as the web workers of an instance see it.
+    monkeypatch.setattr(deliveries, "get_backend", lambda: UwsgiBackend(spool_directory=str(tmp_path)))
     url = reverse("admin:taskmanager_delivery_changelist")
     response = admin_client.post(
         url, {"action": "resend_deliveries", "_selected_action": [failed_delivery.pk]}, follow=True
     )
-    assert any("queued on the spooler" in str(m) for m in get_messages(response.wsgi_request))
+    assert any("queued for resending where tasks run" in str(m) for m in get_messages(response.wsgi_request))
     assert sent == []
     [spool_file] = list(tmp_path.iterdir())
     jobs.run_resend_job(spoolfiles.read_spool_file(str(spool_file)))

@@ -7,9 +7,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
+from django_tasks_db.models import DBTaskResult
 
 from tests.fakes.webhook import WebhookReceiver
 
@@ -102,3 +106,24 @@ def test_two_resends_at_once_send_each_failed_delivery_exactly_once(
     assert len(sent_lines) == REPORTS
     # Every attempt counted: the first one, and the resend's.
     assert manage(project, "shell", "-c", SHOW).splitlines()[-1] == str([("sent", 2)] * REPORTS)
+
+
+@pytest.mark.django_db
+def test_spool_without_a_directory_leaves_the_resend_to_the_tasks_queue(settings: Any) -> None:
+    settings.UWSGI_TASKMANAGER_BACKEND = "tasks"
+    out = StringIO()
+    call_command("resend_notifications", "--spool", "--handler", "hook", stdout=out)
+    [job] = DBTaskResult.objects.filter(task_path="taskmanager.execution.tasks.jobs.resend_failed")
+    assert job.args_kwargs["args"] == [None, "hook", None]
+    assert (
+        out.getvalue()
+        == f'Resend enqueued on the queue "taskmanager" of the Tasks backend "default" (job {job.id}).\n'
+    )
+
+
+@pytest.mark.django_db
+def test_spool_without_a_directory_outside_uwsgi_asks_for_one() -> None:
+    with pytest.raises(
+        CommandError, match=r"--spool: this process has no uWSGI spooler: name its spool directory"
+    ):
+        call_command("resend_notifications", "--spool")

@@ -1,5 +1,6 @@
 """manage.py restart_despooled_tasks: what it says and what it refuses."""
 
+import datetime
 import os
 from io import StringIO
 from pathlib import Path
@@ -7,9 +8,10 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from taskmanager.execution.uwsgi import rides
-from taskmanager.models import AppCommand, Task
+from taskmanager.models import AppCommand, Report, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +61,15 @@ def test_a_spooler_dir_takes_in_the_tasks_that_have_no_spool_file(tmp_path: Path
     [path] = tmp_path.glob("uwsgi_spoolfile_on_*")
     task.refresh_from_db()
     assert task.spooler_id == str(path)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_tasks_backend_it_closes_the_runs_whose_heartbeat_stopped(settings: Any) -> None:
+    settings.UWSGI_TASKMANAGER_BACKEND = "tasks"
+    task = make_task(status=Task.STATUS_STARTED)
+    long_ago = timezone.now() - datetime.timedelta(minutes=5)
+    report = Report.objects.create(task=task, invocation_datetime=long_ago, heartbeat=long_ago)
+    assert (
+        run()
+        == f'task {task.pk} "nightly": run of report {report.pk} marked failed (no heartbeat); task idle\n'
+    )

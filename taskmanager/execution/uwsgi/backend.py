@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from taskmanager.execution.backend import Backend
-from taskmanager.execution.uwsgi import recovery, rides
+import datetime
+
+from taskmanager.execution.backend import Backend, LaunchError
+from taskmanager.execution.uwsgi import recovery, rides, spoolfiles
 from taskmanager.models import Report, Task
 
 
@@ -32,3 +34,13 @@ class UwsgiBackend(Backend):
             directory=self.spool_directory, dry_run=dry_run, foreground=foreground
         )
         return [str(action) for action in actions]
+
+    def resend_later(
+        self, *, report: int | None, handler: str | None, since: datetime.datetime | None
+    ) -> str:
+        if self.spool_directory is None and not spoolfiles.has_spooler():
+            raise LaunchError("this process has no uWSGI spooler: name its spool directory (--spool DIR).")
+        path = spoolfiles.spool_resend(
+            report=report, handler=handler, since=since, directory=self.spool_directory
+        )
+        return f"Resend spooled: {path}"

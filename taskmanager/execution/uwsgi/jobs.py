@@ -18,11 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from taskmanager.execution.running import exec_started_run
+from taskmanager.execution.running import exec_started_run, resend_failed_deliveries
 from taskmanager.execution.uwsgi import recovery
 from taskmanager.execution.uwsgi.rides import claim, ride_ran, spool_next_ride
 from taskmanager.models import Report, Task
-from taskmanager.notifications.resend import resend, resendable
 from taskmanager.runs.runner import start_run
 
 logger = logging.getLogger("taskmanager.spooler")
@@ -101,9 +100,7 @@ def _run(
 def run_resend_job(args: dict[str, Any]) -> None:
     """Resend the failed deliveries matching the file's filters (``resend_notifications --spool``)."""
     report = int(args["report"]) if args.get("report") else None
-    deliveries = resendable(
+    sent, tried = resend_failed_deliveries(
         report=report, handler=args.get("handler") or None, since=_parse_moment(args.get("since"))
     )
-    results = resend(deliveries)
-    sent = sum(1 for result in results if result.outcome is not None and result.outcome.sent)
-    logger.info("Resent %d of %d failed deliveries.", sent, len(results))
+    logger.info("Resent %d of %d failed deliveries.", sent, tried)

@@ -30,7 +30,7 @@ import os
 from django.utils import timezone
 
 from taskmanager import scheduling
-from taskmanager.execution.backend import LaunchError
+from taskmanager.execution.backend import LaunchError, refuse_if_running
 from taskmanager.execution.running import exec_command_task
 from taskmanager.execution.uwsgi.spoolfiles import (
     JOB_TASK,
@@ -99,12 +99,7 @@ def launch(task: Task, *, directory: str | None = None) -> Report | None:
     spool file is written there, also outside uWSGI. Returns the report when
     the task ran here, None when spooled.
     """
-    task.refresh_from_db(fields=["status", "spooler_id"])
-    if task.status == Task.STATUS_STARTED:
-        raise LaunchError(
-            f'Task "{task.name}" is running. Wait for its report, or stop it first if its run was '
-            "interrupted (restart_despooled_tasks closes such runs)."
-        )
+    refuse_if_running(task)
     now = timezone.now()
     ride = scheduling.first_ride(task.scheduling, now)
     if directory is None and not has_spooler():

@@ -11,7 +11,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from taskmanager.execution.uwsgi.spoolfiles import spool_resend
+from taskmanager.execution.backend import Backend, LaunchError
+from taskmanager.execution.current import get_backend
+from taskmanager.execution.uwsgi.backend import UwsgiBackend
 from taskmanager.notifications.resend import resend, resendable
 
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -56,11 +58,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--spool",
             metavar="SPOOLER_DIR",
-            help="Leave the resend to the uWSGI spooler serving this spool directory, and return at once.",
+            nargs="?",
+            const="",
+            help="Leave the resend to where tasks run, and return at once: with SPOOLER_DIR, the uWSGI "
+            "spooler serving that spool directory; without, the backend in use (UWSGI_TASKMANAGER_BACKEND: "
+            "the Tasks backend's queue, the uWSGI spooler of this process; the inline backend resends now).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["spool"]:
+        if options["spool"] is not None:
             self._spool(options)
             return
         deliveries = list(
@@ -97,9 +103,14 @@ class Command(BaseCommand):
 
     def _spool(self, options: dict[str, Any]) -> None:
         directory = options["spool"]
-        if not os.path.isdir(directory):
+        if directory and not os.path.isdir(directory):
             raise CommandError(f"--spool: {directory} is not a directory here.")
-        path = spool_resend(
-            report=options["report"], handler=options["handler"], since=options["since"], directory=directory
-        )
-        self.stdout.write(f"Resend spooled: {path}")
+        # A spool directory names the uWSGI backend serving it.
+        backend: Backend = UwsgiBackend(spool_directory=directory) if directory else get_backend()
+        try:
+            line = backend.resend_later(
+                report=options["report"], handler=options["handler"], since=options["since"]
+            )
+        except LaunchError as exc:
+            raise CommandError(f"--spool: {exc}") from exc
+        self.stdout.write(line)

@@ -1,4 +1,4 @@
-"""Re-spool the tasks whose spool files were lost; close the runs a dead spooler left open."""
+"""Recover what a crash left behind, with the backend in use (``UWSGI_TASKMANAGER_BACKEND``)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from taskmanager.execution.uwsgi.backend import UwsgiBackend
 
 class Command(BaseCommand):
     help = (
-        "Recover the tasks that uWSGI left behind: spooled or scheduled tasks whose spool file is lost "
-        "are spooled again (at their ride, or now if it was missed), and runs left 'started' by a killed "
-        "spooler are marked failed (the task then waits for its next ride, or is idle). Run it where the "
-        "spool directory is mounted, as the user uWSGI runs as."
+        "Recover what a crash left behind, with the backend in use. uWSGI: spooled or scheduled tasks "
+        "whose spool file is lost are spooled again (at their ride, or now if it was missed), and runs "
+        "left 'started' by a killed spooler are marked failed (the task then waits for its next ride, or "
+        "is idle); run it where the spool directory is mounted, as the user uWSGI runs as. Tasks: runs "
+        "whose heartbeat stopped are marked failed and their next ride enqueued, and rides whose job "
+        "looks lost are enqueued again (the workers' watchdog does the first on its own)."
     )
     # Recovering must work while the notification settings have problems.
     requires_system_checks: list[str] = []

@@ -1,0 +1,77 @@
+"""The Tasks backend: each ride a job on a queue of Django's Tasks framework (``"tasks"``)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+from taskmanager import scheduling
+from taskmanager.conf import tasks_options
+from taskmanager.execution.backend import Backend, LaunchError, refuse_if_running
+from taskmanager.execution.tasks import jobs, recovery, rides
+from taskmanager.execution.tasks.checks import check_tasks_backend
+from taskmanager.execution.tasks.compat import InvalidTask
+from taskmanager.models import Report, Task
+
+
+class TasksBackend(Backend):
+    """Rides enqueued on the ``TASKS`` backend and queue of ``UWSGI_TASKMANAGER_TASKS``.
+
+    A launch never runs the task in the calling process (unless the Tasks backend itself
+    runs jobs as they are enqueued: Django's ``ImmediateBackend``); workers run the rides
+    (:mod:`.jobs`), each once (:mod:`.rides`), and close the runs of the workers that died
+    (:mod:`.recovery`).
+    """
+
+    def launch(self, task: Task) -> Report | None:
+        refuse_if_running(task)
+        try:
+            options = tasks_options()
+        except ImproperlyConfigured as exc:
+            raise LaunchError(f"{exc} (manage.py check says more)") from exc
+        now = timezone.now()
+        at = scheduling.first_ride(task.scheduling, now)
+        if (at > now or task.repetition_period) and not jobs.can_defer(options):
+            what = f"scheduled for {scheduling.shown(at)}" if at > now else "repeating"
+            raise LaunchError(
+                f'Task "{task.name}" is {what}, and the Tasks backend "{options.backend}" cannot run a job '
+                "later (it does not support deferred runs): use a backend that does, such as "
+                "django-tasks-db's DatabaseBackend, or clear the task's scheduling and repetition."
+            )
+        ride = rides.wait_for(task, at, anchor=task.scheduling or at)
+        if ride is None:  # pragma: no cover - without "replacing" the update always applies
+            return None
+        try:
+            jobs.enqueue_ride(ride, options)
+        except InvalidTask as exc:
+            raise LaunchError(f'Task "{task.name}" could not be enqueued: {exc}') from exc
+        return None
+
+    def stop(self, task: Task) -> None:
+        rides.stop(task)
+
+    def recover(self, *, dry_run: bool = False, foreground: bool = False) -> list[str]:
+        """Close the runs whose heartbeat stopped, settle tasks left between two rides, and enqueue
+        again the rides whose job looks lost; ``foreground`` changes nothing (those runs beat too)."""
+        options = tasks_options()
+        done = recovery.recover(options, dry_run=dry_run)
+        if not dry_run:
+            for ride in done.rides:
+                jobs.enqueue_ride(ride, options)
+            jobs.ensure_watchdog(options)
+        return done.lines
+
+    def resend_later(
+        self, *, report: int | None, handler: str | None, since: datetime.datetime | None
+    ) -> str:
+        options = tasks_options()
+        job = jobs.enqueue_resend(report=report, handler=handler, since=since, options=options)
+        where = f'the queue "{options.queue}" of the Tasks backend "{options.backend}"'
+        return f"Resend enqueued on {where} (job {job})."
+
+    @classmethod
+    def check(cls) -> list[checks.CheckMessage]:
+        return check_tasks_backend()
