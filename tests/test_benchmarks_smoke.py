@@ -34,7 +34,8 @@ def test_the_notifications_benchmark_runs_and_prints_its_table():
     lines = done.stdout.splitlines()
     header = next(line for line in lines if line.startswith("#"))
     assert header.split() == ["#", "measure", "median", "ratio", "target", "result"]
-    targets = {line.split()[0] for line in lines[lines.index(header) + 2 :] if line[:1].isdigit()}
+    rows = [line for line in lines[lines.index(header) + 2 :] if "target(s) missed" not in line]
+    targets = {line.split()[0] for line in rows if line[:1].isdigit()}
     assert targets == {"1", "2", "3", "4", "5", "6", "7"}
     assert any("PASS" in line or "FAIL" in line for line in lines)
     assert lines[-1] in ("every target met", *(f"{n} target(s) missed" for n in range(1, 30)))
