@@ -5,7 +5,9 @@
     .venv/bin/nox -s lint types
     .venv/bin/nox -s "tests(django5.2-py3.10)" -- -k mail    # one leg; pytest's arguments after --
 
-Every leg runs the fast suite; the newest also runs the slow, browser and uWSGI tests.
+Every leg runs the fast suite; the newest also runs the slow, browser, uWSGI and PostgreSQL
+tests, the last on a throwaway cluster that ``scripts/postgres.sh`` starts around pytest (and
+stops after it), handing its URL over in ``TASKMANAGER_TEST_POSTGRES``.
 Environments are made by uv (``.nox/``), from uv's cache shared by every leg, so only the
 first run downloads and builds (uWSGI is compiled once per Python). Interpreters are found
 by version, on PATH or installed by pyenv (scripts/pythons.py); a leg whose Python is
@@ -29,7 +31,7 @@ from pythons import find_python  # noqa: E402  (scripts/ is no package)
 MATRIX = [("3.10", "5.2"), ("3.11", "5.2"), ("3.12", "6.0"), ("3.13", "6.1")]
 NEWEST_PYTHON = MATRIX[-1][0]
 #: The fast suite: what every leg runs. The newest leg runs everything.
-FAST = "not slow and not browser and not uwsgi"
+FAST = "not slow and not browser and not uwsgi and not postgres"
 
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 
@@ -100,5 +102,11 @@ def tests(session: nox.Session, django: str) -> None:
     session.run(
         "python", "-c", "import django, sys; print('Django', django.get_version(), 'on', sys.version)"
     )
-    marks = [] if newest else ["-m", FAST]
-    session.run("pytest", "-q", "-p", "no:cacheprovider", *marks, *session.posargs)
+    if newest:
+        # PostgreSQL up around pytest; without it (no root, no network) the postgres tests skip, saying why.
+        session.run(
+            "bash", str(ROOT / "scripts" / "postgres.sh"), "pytest", "-q", "-p", "no:cacheprovider",
+            *session.posargs, external=True,
+        )  # fmt: skip
+    else:
+        session.run("pytest", "-q", "-p", "no:cacheprovider", "-m", FAST, *session.posargs)

@@ -10,6 +10,9 @@ from taskmanager.models import AppCommand, Report, Task
 from taskmanager.notifications.channels import locmem
 from tests.fakes import FakeSlack, SMTPServer
 
+# The PostgreSQL fixtures (postgres_db, workers, web_server) for the tests marked postgres.
+pytest_plugins = ["tests.postgres"]
+
 
 @pytest.fixture
 def media_root(settings: Any, tmp_path: Path) -> Path:

@@ -7,12 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.postgres import SERVER_ENV, server_url
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_benchmark(script: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+def run_benchmark(
+    script: str, *args: str, timeout: float, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``benchmarks/<script> --quick`` (or ``args``) in a fresh process, with none of the tests' settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TASKMANAGER_"))}
+    env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, f"benchmarks/{script}", *(args or ("--quick",))],
         cwd=ROOT,
@@ -118,3 +123,25 @@ def test_the_log_attachment_benchmark_runs_and_meets_its_memory_target():
     assert lines[1].split()[:2] == ["log", "time"]
     assert sum("PASS" in line for line in lines) == 4
     assert lines[-1] == "every target met"
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.uwsgi
+@pytest.mark.timeout(240)
+def test_the_tasks_backend_benchmark_runs_both_engines_and_prints_its_table():
+    done = run_benchmark("tasks_backend.py", timeout=220, env_extra={SERVER_ENV: server_url()})
+
+    # Figures, no targets: anything but 0 is a crash.
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("engine"))
+    assert header.split() == ["engine", "workers", "run", "latency", "median", "latency", "p90", "rides/s"]
+    rows = [line.split() for line in lines if line.startswith(("tasks ", "uwsgi "))]
+    assert [(row[0], row[2]) for row in rows] == [
+        ("tasks", "1"),
+        ("tasks", "2"),
+        ("uwsgi", "1"),
+        ("uwsgi", "2"),
+    ]
+    assert all(float(row[-1]) > 0 for row in rows)

@@ -12,17 +12,19 @@ def merge_duplicates(apps: Any, schema_editor: Any) -> None:
     AppCommand = apps.get_model("taskmanager", "AppCommand")
     TaskCategory = apps.get_model("taskmanager", "TaskCategory")
     Task = apps.get_model("taskmanager", "Task")
+    # The database being migrated, which need not be the default one.
+    db = schema_editor.connection.alias
     keepers: dict = {}
-    for command in AppCommand.objects.order_by("id"):
+    for command in AppCommand.objects.using(db).order_by("id"):
         keeper = keepers.setdefault((command.app_name, command.name), command)
         if keeper.pk != command.pk:
-            Task.objects.filter(command_id=command.pk).update(command_id=keeper.pk)
+            Task.objects.using(db).filter(command_id=command.pk).update(command_id=keeper.pk)
             command.delete()
     keepers = {}
-    for category in TaskCategory.objects.order_by("id"):
+    for category in TaskCategory.objects.using(db).order_by("id"):
         keeper = keepers.setdefault(category.name, category)
         if keeper.pk != category.pk:
-            Task.objects.filter(category_id=category.pk).update(category_id=keeper.pk)
+            Task.objects.using(db).filter(category_id=category.pk).update(category_id=keeper.pk)
             category.delete()
 
 

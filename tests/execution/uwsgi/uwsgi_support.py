@@ -28,7 +28,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import pytest
 from django.core.management import call_command
@@ -249,11 +249,18 @@ def run_manage(server: UwsgiServer, *args: str) -> subprocess.CompletedProcess[s
     )
 
 
+class WebProcess(Protocol):
+    """A web server the admin runs in: uWSGI here, ``runserver`` for the PostgreSQL tests."""
+
+    def url(self, path: str) -> str: ...
+
+
 class AdminClient:
     """A browser's requests to the admin: the login form with its CSRF token, then actions."""
 
-    def __init__(self, server: UwsgiServer) -> None:
+    def __init__(self, server: WebProcess, *, timeout: float = 10.0) -> None:
         self.server = server
+        self.timeout = timeout
         self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
 
@@ -261,13 +268,13 @@ class AdminClient:
         return next(cookie.value for cookie in self.cookies if cookie.name == "csrftoken") or ""
 
     def get(self, path: str) -> str:
-        with self.opener.open(self.server.url(path), timeout=10) as response:
+        with self.opener.open(self.server.url(path), timeout=self.timeout) as response:
             return str(response.read().decode())
 
     def post(self, path: str, data: dict[str, str | list[str]]) -> tuple[int, str]:
         body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": self._csrf()}, doseq=True).encode()
         request = urllib.request.Request(self.server.url(path), data=body, method="POST")
-        with self.opener.open(request, timeout=10) as response:
+        with self.opener.open(request, timeout=self.timeout) as response:
             return response.status, str(response.read().decode())
 
     def login(self, username: str = "admin", password: str = ADMIN_PASSWORD) -> None:
