@@ -6,11 +6,17 @@ with the same text and blocks, ``EmailMultiAlternatives`` with the same recipien
 parts through Django's SMTP backend) one after the other. Target: at most 1.25x. For
 reference: the same direct deliveries side by side, and both with Slack answering after
 50 ms, as over a network.
+
+Target 3 of issue 16: the CPU time of the emission (``time.process_time``: every thread of
+the process, the delivery threads included) at most 1.5x the CPU time of the same
+deliveries made directly, one after the other.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -26,6 +32,18 @@ from taskmanager.notifications.config import get_handler
 #: Slack's answer delay for the reference rows, as over a real network.
 SLACK_LATENCY = 0.05
 LIMIT = 1.25
+CPU_LIMIT = 1.5
+
+
+def with_cpu(step: Callable[[int], Any], cpu: list[float]) -> Callable[[int], None]:
+    """``step``, its CPU time (every thread of the process) appended to ``cpu``."""
+
+    def run(run: int) -> None:
+        started = time.process_time()
+        step(run)
+        cpu.append(time.process_time() - started)
+
+    return run
 
 
 class Direct:
@@ -79,11 +97,12 @@ def measure(sizes: Sizes, fake: Servers, reports: Reports) -> list[Row]:
         direct = Direct(fake)
         direct.in_sequence(*messages[0])
         before = fake.counts()
+        cpu: dict[str, list[float]] = {"emit": [], "sequence": []}
         times = interleaved(
             sizes.overhead,
             {
-                "emit": lambda run: emit(framework[run], 2),
-                "sequence": lambda run: direct.in_sequence(*messages[run]),
+                "emit": with_cpu(lambda run: emit(framework[run], 2), cpu["emit"]),
+                "sequence": with_cpu(lambda run: direct.in_sequence(*messages[run]), cpu["sequence"]),
                 "parallel": lambda run: direct.in_parallel(*messages[run]),
             },
         )
@@ -108,6 +127,8 @@ def measure(sizes: Sizes, fake: Servers, reports: Reports) -> list[Row]:
     ratio = emitted / sequence
     slow_emit, slow_sequence = median(slowed["emit"]), median(slowed["sequence"])
     latency = f"{SLACK_LATENCY * 1000:.0f} ms"
+    cpu_emit, cpu_direct = median(cpu["emit"]), median(cpu["sequence"])
+    cpu_ratio = cpu_emit / cpu_direct
     return [
         Row("1", "emit, Slack + mail (level ok)", ms(emitted)),
         Row(
@@ -116,4 +137,13 @@ def measure(sizes: Sizes, fake: Servers, reports: Reports) -> list[Row]:
         Row("1", "direct, side by side (reference)", ms(parallel), f"{emitted / parallel:.2f}x"),
         Row("1", f"emit, Slack answering in {latency} (reference)", ms(slow_emit)),
         Row("1", "direct, one after the other", ms(slow_sequence), f"{slow_emit / slow_sequence:.2f}x"),
+        Row("1", "emit: CPU time (every thread)", ms(cpu_emit)),
+        Row(
+            "1",
+            "direct, one after the other: CPU time",
+            ms(cpu_direct),
+            f"{cpu_ratio:.2f}x",
+            f"<= {CPU_LIMIT}x",
+            cpu_ratio <= CPU_LIMIT,
+        ),
     ]

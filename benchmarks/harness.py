@@ -36,12 +36,29 @@ class Sizes:
     capture_lines: int
     capture_repeat: int
     startup: int
+    first_emit: int
 
 
 FULL = Sizes(
-    overhead=30, render=1000, log_size=30, fan_out=5, capture_lines=200_000, capture_repeat=3, startup=10
+    overhead=30,
+    render=1000,
+    log_size=30,
+    fan_out=5,
+    capture_lines=200_000,
+    capture_repeat=3,
+    startup=12,
+    first_emit=8,
 )
-QUICK = Sizes(overhead=3, render=20, log_size=3, fan_out=1, capture_lines=2_000, capture_repeat=1, startup=2)
+QUICK = Sizes(
+    overhead=3,
+    render=20,
+    log_size=3,
+    fan_out=1,
+    capture_lines=2_000,
+    capture_repeat=1,
+    startup=2,
+    first_emit=1,
+)
 
 
 @dataclass
@@ -98,9 +115,10 @@ def interleaved(runs: int, steps: Mapping[K, Callable[[int], Any]]) -> dict[K, l
 # -- the process -----------------------------------------------------------------------------------
 
 
-def setup_django(folder: str, journal: str = "wal") -> None:
-    """Django on a database file in ``folder``, SQLite's journal in ``journal`` mode."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+def setup_django(folder: str, journal: str = "wal", settings_module: str = "benchmarks.settings") -> None:
+    """Django on a database file in ``folder``, SQLite's journal in ``journal`` mode (or on the
+    database of ``TASKMANAGER_BENCH_DATABASE_URL``, or of another ``settings_module``)."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     os.environ["TASKMANAGER_BENCH_DIR"] = folder
     os.environ.pop("TASKMANAGER_BENCH_HANDLERS", None)
 
@@ -114,6 +132,25 @@ def setup_django(folder: str, journal: str = "wal") -> None:
     connection_created.connect(pragmas, weak=False)
     django.setup()
     call_command("migrate", verbosity=0)
+
+
+def child_env(folder: str, **extra: str) -> dict[str, str]:
+    """The environment of a fresh process of the benchmarks: the benchmark settings on the
+    database of ``folder``, and bytecode kept in ``folder`` (an installed package has its
+    bytecode; without it every start-up would compile slack_sdk, Jinja and Django again)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+        "PYTHONPATH": str(ROOT),
+        "TASKMANAGER_BENCH_DIR": folder,
+        "TASKMANAGER_BENCH_WAL": "1",
+        "PYTHONPYCACHEPREFIX": os.path.join(folder, "pycache"),
+        **extra,
+    }
+    for name in ("PYTHONDONTWRITEBYTECODE", "TASKMANAGER_BENCH_HANDLERS", "TASKMANAGER_BENCH_SLOW_START_MS"):
+        if name not in extra:
+            env.pop(name, None)
+    return env
 
 
 # -- the table -------------------------------------------------------------------------------------

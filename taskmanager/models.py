@@ -110,7 +110,11 @@ class Report(models.Model):
         verbose_name_plural = _("reports")
         ordering = ("-invocation_datetime", "-id")
         indexes = [
-            models.Index(fields=("task", "-invocation_datetime")),
+            # A task's reports newest first, ties by id: its last report, the report before one
+            # (the notification policy's "previous"), read from the index without a sort.
+            models.Index(fields=("task", "-invocation_datetime", "-id"), name="taskmanager_report_task_idx"),
+            # The report list's order over every task: without it the list sorts the whole table.
+            models.Index(fields=("-invocation_datetime", "-id"), name="taskmanager_report_list_idx"),
             # The runs not ended, for the recovery that looks for dead ones every few seconds.
             models.Index(
                 fields=("heartbeat",), name="taskmanager_report_open", condition=models.Q(end_datetime=None)

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 
 TWO_X = [("taskmanager", "0002_auto_20201001_1751")]
 
@@ -53,3 +54,30 @@ def test_a_2x_database_keeps_its_data_and_merges_duplicates(two_x_database):
         {},
         None,
     )
+
+
+def test_the_report_list_order_is_read_from_an_index_not_sorted(db):
+    from taskmanager.models import Report
+
+    query = Report.objects.order_by("-invocation_datetime", "-id")[:100].query
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " / ".join(str(row[-1]) for row in cursor.fetchall())
+
+    assert "taskmanager_report_list_idx" in plan
+    assert "TEMP B-TREE" not in plan
+
+
+def test_the_report_before_a_report_is_read_from_the_tasks_index_not_sorted(db, make_report):
+    from taskmanager.notifications.context import previous_report
+
+    report = make_report("errors")
+    with CaptureQueriesContext(connection) as queries:
+        previous_report(report)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {queries[0]['sql']}")
+        plan = " / ".join(str(row[-1]) for row in cursor.fetchall())
+
+    assert "taskmanager_report_task_idx" in plan
+    assert "TEMP B-TREE" not in plan

@@ -293,6 +293,9 @@ class _Round:
         """Until a job moves on, a deadline or the end of the hold."""
         futures = {job.accepted if not job.accepted.done() else job.running for job in self.jobs if job.open}
         futures |= {job.prepared for job in self.jobs if job.open and not job.accepted.done()}
+        # A finished future was harvested already: waiting on it would spin, taking the
+        # interpreter from the threads still rendering or sending.
+        futures = {future for future in futures if not future.done()}
         times = [job.deadline for job in self.jobs if job.open]
         if time.monotonic() < self.hold_until:
             times.append(self.hold_until)

@@ -79,7 +79,11 @@ def record(delivery: Delivery, outcome: Outcome, handler: NotificationHandler | 
         delivery.status = Delivery.STATUS_FAILED
         delivery.permanent = outcome.permanent
         delivery.last_error = outcome.error
-    delivery.save()
+    delivery.save(update_fields=_OUTCOME_FIELDS)
+
+
+# What recording an outcome changes: the record's other columns were written when it was created.
+_OUTCOME_FIELDS = ("attempts", "parts", "level", "status", "sent_at", "permanent", "last_error", "updated")
 
 
 def create_deliveries(

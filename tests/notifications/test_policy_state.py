@@ -18,6 +18,7 @@ from taskmanager.notifications.config import get_handlers
 from taskmanager.notifications.policy_state import judge, resume, snooze, would_decide
 from taskmanager.notifications.records import prune_deliveries
 from tests.notifications.sequences import SEQUENCE, a_task, report_of
+from tests.postgres import PostgresDatabase
 
 LOCMEM = "taskmanager.notifications.channels.locmem.LocmemTransport"
 
@@ -208,7 +209,7 @@ NEW_TASK = "from tests.notifications.sequences import a_task\nprint(a_task().pk)
 
 
 @pytest.fixture
-def race_project(tmp_path):
+def race_project(tmp_path: Path) -> tuple[dict[str, str], int]:
     """A migrated database file (SQLite) with one task: the task's id and the environment of
     the worker processes."""
     env = {
@@ -226,7 +227,7 @@ def race_project(tmp_path):
 
 
 @pytest.fixture
-def race_project_on_postgres(postgres_db):
+def race_project_on_postgres(postgres_db: PostgresDatabase) -> tuple[dict[str, str], int]:
     """:func:`race_project` on a PostgreSQL database of the test command's server (machines
     sharing one database, as workers on several machines do)."""
     env = postgres_db.env(TASKMANAGER_TEST_HANDLERS=json.dumps(RACE_HANDLERS))
@@ -243,7 +244,8 @@ def _wait_for_all(folder: Path, prefix: str, patience: float = 120) -> None:
 
 @pytest.mark.slow
 def test_runs_finishing_at_once_tell_one_triggered_and_one_recovered_each_time(race_project, tmp_path):
-    assert_one_triggered_and_one_recovered_each_time(*race_project, tmp_path)
+    env, task_id = race_project
+    assert_one_triggered_and_one_recovered_each_time(env, task_id, tmp_path)
 
 
 @pytest.mark.slow
@@ -251,10 +253,13 @@ def test_runs_finishing_at_once_tell_one_triggered_and_one_recovered_each_time(r
 def test_runs_finishing_at_once_on_postgresql_tell_one_triggered_and_one_recovered_each_time(
     race_project_on_postgres, tmp_path
 ):
-    assert_one_triggered_and_one_recovered_each_time(*race_project_on_postgres, tmp_path)
+    env, task_id = race_project_on_postgres
+    assert_one_triggered_and_one_recovered_each_time(env, task_id, tmp_path)
 
 
-def assert_one_triggered_and_one_recovered_each_time(env, task_id, tmp_path):
+def assert_one_triggered_and_one_recovered_each_time(
+    env: dict[str, str], task_id: int, tmp_path: Path
+) -> None:
     folder = tmp_path / "signals"
     folder.mkdir()
     workers = [

@@ -48,6 +48,20 @@ def one_line(text: str, max_length: int = SUBJECT_MAX_LENGTH) -> str:
     return cut(" ".join(text.split()), max_length, rstrip=True)
 
 
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+_MEDIA_QUERY = re.compile(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", re.IGNORECASE)
+
+
+def has_rules_to_inline(html: str) -> bool:
+    """Whether a ``<style>`` block of ``html`` holds a rule outside a media query.
+
+    The shipped template writes its styles inline and keeps only media queries in its
+    ``<style>`` block, so it needs no inlining (css-inline was a third of its rendering);
+    a project's override that brings rules of its own does.
+    """
+    return any("{" in _MEDIA_QUERY.sub("", css) for css in _STYLE_BLOCK.findall(html))
+
+
 def inline_css(html: str) -> str:
     """Move the ``<style>`` rules of ``html`` into ``style`` attributes (css-inline).
 
@@ -199,14 +213,15 @@ class MailTransport(Transport):
         return None
 
     def finish_part(self, part: str, text: str) -> str:
-        """The subject made one header-safe line, the HTML part's ``<style>`` rules inlined.
+        """The subject made one header-safe line, the HTML part's ``<style>`` rules inlined
+        (when it has any: the shipped template's are written inline already).
 
         Done once, when the message is rendered, so that a preview shows exactly what
         recipients get; :meth:`build` takes the parts as they are.
         """
         if part == "subject.txt":
             return one_line(text)
-        if part == "html":
+        if part == "html" and has_rules_to_inline(text):
             return inline_css(text)
         return text
 

@@ -18,6 +18,7 @@ from taskmanager.notifications.channels.slack.limits import (
     BLOCK_TEXT,
     MAX_BLOCKS,
     MAX_TEXT,
+    PAYLOAD_KEYS,
     TEXT_TYPES,
     TextSlot,
 )
@@ -30,11 +31,30 @@ _TEXT_KEYS = {
 }
 
 
+def fits_as_rendered(payload: Mapping[str, Any]) -> bool:
+    """Whether ``payload`` keeps every limit as it is: known top-level keys, a top-level text,
+    and blocks that are all plain shapes (:func:`within_sdk_checks`) passing our own checks.
+
+    Fitting changes nothing in such a payload, and :func:`check_payload` finds nothing.
+    """
+    if not payload.keys() <= PAYLOAD_KEYS:
+        return False
+    text = payload.get("text")
+    if not isinstance(text, str) or not text.strip() or slack_length(text) > MAX_TEXT:
+        return False
+    if "blocks" not in payload:
+        return True
+    blocks = payload["blocks"]
+    if not isinstance(blocks, list) or not 0 < len(blocks) <= MAX_BLOCKS:
+        return False
+    return all(
+        isinstance(block, dict) and within_sdk_checks(block) and not _own_checks(block, "")
+        for block in blocks
+    )
+
+
 def check_payload(payload: Mapping[str, Any]) -> list[str]:
     """Why Slack would reject ``payload``: slack_sdk's block models plus the limits they miss."""
-    from slack_sdk.errors import SlackObjectFormationError
-    from slack_sdk.models.blocks import Block
-
     problems: list[str] = []
     text = payload.get("text")
     if not isinstance(text, str) or not text.strip():
@@ -49,6 +69,10 @@ def check_payload(payload: Mapping[str, Any]) -> list[str]:
         if within_sdk_checks(raw):
             problems.extend(_own_checks(raw, where))
             continue
+        # Only for a block our own table cannot vouch for: most payloads never import slack_sdk.
+        from slack_sdk.errors import SlackObjectFormationError
+        from slack_sdk.models.blocks import Block
+
         try:
             block = Block.parse(raw)
             if block is None:

@@ -45,6 +45,7 @@ from taskmanager.notifications.channels.slack.limits import (
     MAX_CONTEXT_ELEMENTS,
     MAX_FIELDS,
     MAX_TEXT,
+    PASSTHROUGH_KEYS,
     SECTION_FIELDS,
     SECTION_TEXT,
 )
@@ -57,8 +58,7 @@ from taskmanager.notifications.channels.slack.text import (
     unescape_mrkdwn,
 )
 
-#: Top-level keys a template may set besides ``text`` and ``blocks``.
-PASSTHROUGH_KEYS = frozenset({"unfurl_links", "unfurl_media", "username", "icon_emoji", "icon_url", "mrkdwn"})
+__all__ = ["PASSTHROUGH_KEYS", "Fitted", "fit_payload", "parse_payload"]
 
 
 @dataclass

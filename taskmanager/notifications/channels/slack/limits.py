@@ -20,6 +20,11 @@ MAX_FIELDS = 10
 #: Elements in a context block.
 MAX_CONTEXT_ELEMENTS = 10
 
+#: Top-level keys a template may set besides ``text`` and ``blocks``.
+PASSTHROUGH_KEYS = frozenset({"unfurl_links", "unfurl_media", "username", "icon_emoji", "icon_url", "mrkdwn"})
+#: Every top-level key a payload may have.
+PAYLOAD_KEYS = PASSTHROUGH_KEYS | {"text", "blocks"}
+
 #: The text object types Slack takes where a block holds text.
 TEXT_TYPES = ("plain_text", "mrkdwn")
 

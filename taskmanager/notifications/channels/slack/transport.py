@@ -14,7 +14,7 @@ from collections.abc import Callable
 from http.client import HTTPException
 from typing import TYPE_CHECKING, Any
 
-from taskmanager.notifications.channels.slack.check import check_payload
+from taskmanager.notifications.channels.slack.check import check_payload, fits_as_rendered
 from taskmanager.notifications.channels.slack.errors import (
     PayloadError,
     api_error,
@@ -223,13 +223,16 @@ class SlackTransport(Transport):
     def finish_part(self, part: str, text: str) -> str:
         """The ``json`` part parsed, made to fit Block Kit's limits and checked, once.
 
-        A payload that already fits is kept as the template laid it out; one that was made
-        to fit is written out again, and each change is logged. PayloadError (a ValueError)
-        when it cannot be sent: the handler reports it as an error of the template.
+        A payload that already fits is kept as the template laid it out (checked as parsed,
+        nothing copied); one that was made to fit is written out again, and each change is
+        logged. PayloadError (a ValueError) when it cannot be sent: the handler reports it as
+        an error of the template.
         """
         if part != "json":
             return text
         payload = parse_payload(text)
+        if fits_as_rendered(payload):
+            return text
         fitted = fit_payload(payload)
         problems = check_payload(fitted.payload)
         if problems:

@@ -225,12 +225,10 @@ def test_long_log_lines_wrap_inside_the_pre_block(mail_settings, make_report):
     assert "overflow-wrap: anywhere" in pre_style.group(1)
 
 
-def test_one_emission_makes_the_subject_one_line_and_inlines_the_html_once(
-    mail_settings, make_report, monkeypatch
-):
+def count_calls(monkeypatch, names):
     from taskmanager.notifications.channels.mail import transport
 
-    calls: dict[str, int] = {"one_line": 0, "inline_css": 0}
+    calls: dict[str, int] = dict.fromkeys(names, 0)
     for name in calls:
         original = getattr(transport, name)
 
@@ -239,10 +237,38 @@ def test_one_emission_makes_the_subject_one_line_and_inlines_the_html_once(
             return _original(text, *args)
 
         monkeypatch.setattr(transport, name, counting)
+    return calls
+
+
+def test_one_emission_makes_the_subject_one_line_and_inlines_nothing_in_the_shipped_html(
+    mail_settings, make_report, monkeypatch
+):
+    calls = count_calls(monkeypatch, ("one_line", "inline_css"))
 
     [outcome] = make_report("errors").emit_notifications()
 
     assert outcome.sent, outcome.error
-    assert calls == {"one_line": 1, "inline_css": 1}
+    assert calls == {"one_line": 1, "inline_css": 0}  # its styles are written inline already
     _text, html = bodies(mail_settings.messages[0])
     assert html.strip() == outcome.message.parts["html"].strip()
+
+
+def test_an_override_that_brings_style_rules_is_inlined_once(
+    mail_settings, make_report, monkeypatch, settings, tmp_path
+):
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "default.html").write_text(
+        '{% extends "shipped/mail/default.html" %}\n'
+        "{% block styles %}.footer { color: #123456 !important; } .brand { border: 0; }{% endblock %}\n"
+    )
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_TEMPLATE_DIRS = [str(tmp_path)]
+    calls = count_calls(monkeypatch, ("inline_css",))
+
+    [outcome] = make_report("errors").emit_notifications()
+
+    assert outcome.sent, outcome.error
+    assert calls == {"inline_css": 1}
+    html = outcome.message.parts["html"]
+    assert css_left_uninlined(html) == []
+    assert re.search(r'<td class="footer" style="[^"]*color: #123456 !important', html)
+    assert "@media only screen and (max-width: 480px)" in html  # kept for the clients that read it

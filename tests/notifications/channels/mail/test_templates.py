@@ -100,7 +100,8 @@ def test_the_markdown_body_becomes_the_html_part_with_report_values_escaped(mark
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<script>" not in html
     assert "<img" not in html
-    assert css_left_uninlined(html) == []  # inlined like the shipped layout it extends
+    assert css_left_uninlined(html) == []  # its own rules inlined, like the shipped layout's
+    assert re.search(r'<pre style="[^"]*white-space: pre-wrap', html)
 
 
 def test_the_markdown_example_keeps_the_shipped_subject(markdown_mail, make_report):

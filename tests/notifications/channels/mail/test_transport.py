@@ -6,7 +6,12 @@ import sys
 import pytest
 from django.core import checks
 
-from taskmanager.notifications.channels.mail.transport import MailTransport, one_line, parse_addresses
+from taskmanager.notifications.channels.mail.transport import (
+    MailTransport,
+    has_rules_to_inline,
+    one_line,
+    parse_addresses,
+)
 from taskmanager.notifications.checks import check_notification_settings
 from taskmanager.notifications.exceptions import DeliveryError, NotificationConfigurationError
 from taskmanager.notifications.handlers import NotificationHandler
@@ -317,3 +322,29 @@ def test_ordinary_addresses_pass_the_light_check(address):
 def test_malformed_addresses_fail_the_light_check(address):
     with pytest.raises(NotificationConfigurationError, match="is not an email address"):
         MailTransport(recipients=address)
+
+
+@pytest.mark.parametrize(
+    ("html", "inline"),
+    [
+        ('<p style="color: red">no style block</p>', False),
+        ("<style>\n</style><p>an empty block</p>", False),
+        ("<style>@media (max-width: 480px) { .a { color: red !important; } }</style>", False),
+        ("<STYLE type='text/css'>@media print { p { color: red } } .a { color: red; }</STYLE>", True),
+        ("<style>.a { color: red; }</style><style>@media print { p { x: y } }</style>", True),
+    ],
+)
+def test_only_style_rules_outside_media_queries_call_for_inlining(html, inline):
+    assert has_rules_to_inline(html) is inline
+
+
+@pytest.mark.parametrize("result", ["ok", "warnings", "errors", "failed"])
+def test_the_shipped_html_needs_no_inlining_at_any_level(db, make_report, result):
+    transport = MailTransport(recipients="ops@example.com")
+    handler = NotificationHandler(
+        "mail", transport_class=MailTransport, templates="mail", options={"recipients": "ops@example.com"}
+    )
+    html = handler.render(make_report(result), test=True).parts["html"]
+
+    assert not has_rules_to_inline(html)
+    assert transport.finish_part("html", html) == html

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from taskmanager.notifications.channels.slack.check import check_payload, within_sdk_checks
+from taskmanager.notifications.channels.slack.check import check_payload, fits_as_rendered, within_sdk_checks
+from taskmanager.notifications.channels.slack.fit import fit_payload
 
 
 def section(text, kind="mrkdwn"):
@@ -111,3 +112,45 @@ def test_the_default_template_needs_no_slack_sdk_models(make_report):
     for result in ("ok", "warnings", "errors", "failed"):
         payload = json.loads(handler.render(make_report(result, name=f"import {result}")).parts["json"])
         assert all(within_sdk_checks(block) for block in payload["blocks"]), result
+
+
+PLAIN = {
+    "text": "nightly: errors",
+    "unfurl_links": False,
+    "blocks": [
+        {"type": "header", "text": {"type": "plain_text", "text": "nightly: errors", "emoji": True}},
+        section("*Errors*: 2"),
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Log*\n10 lines"}] * 4},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "handler slack"}]},
+        {"type": "divider"},
+    ],
+}
+
+
+def test_a_payload_of_plain_blocks_within_the_limits_fits_as_rendered():
+    assert fits_as_rendered(PLAIN)
+    assert fits_as_rendered({"text": "no blocks at all"})
+    # What fitting and checking would say of it: nothing to change, nothing wrong.
+    assert fit_payload(PLAIN).payload == PLAIN
+    assert fit_payload(PLAIN).changes == []
+    assert check_payload(PLAIN) == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {**PLAIN, "attachments": []},  # a key Slack does not take here: fitting refuses it
+        {**PLAIN, "text": " "},  # fitting fills it in from the blocks
+        {**PLAIN, "text": "x" * 4001},
+        {**PLAIN, "blocks": []},  # fitting drops the empty list
+        {**PLAIN, "blocks": [section("s")] * 51},
+        {**PLAIN, "blocks": [section("")]},
+        {**PLAIN, "blocks": [section("x" * 3001)]},
+        {**PLAIN, "blocks": [{"type": "header", "text": {"type": "mrkdwn", "text": "h"}}]},
+        {**PLAIN, "blocks": [{"type": "image", "image_url": "https://x/y.png", "alt_text": "y"}]},
+        {**PLAIN, "blocks": [{"type": "section"}]},
+        {**PLAIN, "blocks": ["not an object"]},
+    ],
+)
+def test_a_payload_that_breaks_a_limit_or_needs_slack_sdk_does_not_fit_as_rendered(payload):
+    assert not fits_as_rendered(payload)
