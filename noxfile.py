@@ -5,9 +5,10 @@
     .venv/bin/nox -s lint types
     .venv/bin/nox -s "tests(django5.2-py3.10)" -- -k mail    # one leg; pytest's arguments after --
 
-Every leg runs the fast suite; the newest also runs the slow, browser, uWSGI and PostgreSQL
-tests, the last on a throwaway cluster that ``scripts/postgres.sh`` starts around pytest (and
-stops after it), handing its URL over in ``TASKMANAGER_TEST_POSTGRES``.
+Every leg runs the fast suite; the newest also runs the slow, browser, uWSGI, PostgreSQL and
+Redis tests, the last two on a throwaway PostgreSQL cluster and Redis server that
+``scripts/postgres.sh`` and ``scripts/redis.sh`` start around pytest (and stop after it),
+handing their URLs over in ``TASKMANAGER_TEST_POSTGRES`` and ``TASKMANAGER_TEST_REDIS``.
 Environments are made by uv (``.nox/``), from uv's cache shared by every leg, so only the
 first run downloads and builds (uWSGI is compiled once per Python). Interpreters are found
 by version, on PATH or installed by pyenv (scripts/pythons.py); a leg whose Python is
@@ -31,7 +32,7 @@ from pythons import find_python  # noqa: E402  (scripts/ is no package)
 MATRIX = [("3.10", "5.2"), ("3.11", "5.2"), ("3.12", "6.0"), ("3.13", "6.1")]
 NEWEST_PYTHON = MATRIX[-1][0]
 #: The fast suite: what every leg runs. The newest leg runs everything.
-FAST = "not slow and not browser and not uwsgi and not postgres"
+FAST = "not slow and not browser and not uwsgi and not postgres and not redis"
 
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 
@@ -103,10 +104,11 @@ def tests(session: nox.Session, django: str) -> None:
         "python", "-c", "import django, sys; print('Django', django.get_version(), 'on', sys.version)"
     )
     if newest:
-        # PostgreSQL up around pytest; without it (no root, no network) the postgres tests skip, saying why.
+        # PostgreSQL and Redis up around pytest (nested: each script runs the next one's command);
+        # without one (no root, no network) its tests skip, saying why.
         session.run(
-            "bash", str(ROOT / "scripts" / "postgres.sh"), "pytest", "-q", "-p", "no:cacheprovider",
-            *session.posargs, external=True,
+            "bash", str(ROOT / "scripts" / "postgres.sh"), "bash", str(ROOT / "scripts" / "redis.sh"),
+            "pytest", "-q", "-p", "no:cacheprovider", *session.posargs, external=True,
         )  # fmt: skip
     else:
         session.run("pytest", "-q", "-p", "no:cacheprovider", "-m", FAST, *session.posargs)

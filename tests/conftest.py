@@ -10,8 +10,9 @@ from taskmanager.models import AppCommand, Report, Task
 from taskmanager.notifications.channels import locmem
 from tests.fakes import FakeSlack, SMTPServer
 
-# The PostgreSQL fixtures (postgres_db, workers, web_server) for the tests marked postgres.
-pytest_plugins = ["tests.postgres"]
+# The PostgreSQL fixtures (postgres_db, workers, web_server) for the tests marked postgres, and
+# the Redis ones (rq_db, rq_workers) for those marked redis.
+pytest_plugins = ["tests.postgres", "tests.rq_workers"]
 
 
 @pytest.fixture
