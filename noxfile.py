@@ -79,7 +79,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=ONCE_PYTHON)
 def types(session: nox.Session) -> None:
-    install(session, ONCE_DJANGO, "notifications", "test", "types")
+    install(session, ONCE_DJANGO, "notifications", "test", "slow-tests", "types")
     session.run("mypy", "taskmanager", "tests", "demo", "benchmarks")
 
 
