@@ -39,6 +39,8 @@ class HandlerState(models.Model):
     #: Consecutive reports at or above the handler's level, the last one included (0: below).
     streak = models.PositiveIntegerField(_("streak"), default=0)
     streak_started = models.DateTimeField(_("failing since"), blank=True, null=True)
+    #: The least serious result among the streak's reports: what each of them reached.
+    streak_result = models.CharField(_("streak's result"), max_length=20, blank=True)
     last_sent_result = models.CharField(_("last result sent"), max_length=20, blank=True)
     last_sent_at = models.DateTimeField(_("last sent"), blank=True, null=True)
     #: A snooze held a message back since: the next report is judged against the last one sent.

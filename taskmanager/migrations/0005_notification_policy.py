@@ -42,6 +42,10 @@ class Migration(migrations.Migration):
                 ("streak", models.PositiveIntegerField(default=0, verbose_name="streak")),
                 ("streak_started", models.DateTimeField(blank=True, null=True, verbose_name="failing since")),
                 (
+                    "streak_result",
+                    models.CharField(blank=True, max_length=20, verbose_name="streak's result"),
+                ),
+                (
                     "last_sent_result",
                     models.CharField(blank=True, max_length=20, verbose_name="last result sent"),
                 ),

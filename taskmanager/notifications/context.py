@@ -153,5 +153,6 @@ def build_context(report: Report, *, handler: str, level: Result | None = None) 
         else None,
         "event": "report",
         "streak": 1 if result is not None and result > Result.OK else 0,
+        "streak_result": result if result is not None and result > Result.OK else None,
         "failing_since": started if result is not None and result > Result.OK else None,
     }

@@ -8,7 +8,7 @@ import re
 from django.utils import timezone
 from markupsafe import Markup
 
-from taskmanager.results import line_severity
+from taskmanager.results import Result, line_severity, parse_result
 from taskmanager.text import cut, more_characters
 
 _MRKDWN_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -66,6 +66,26 @@ def plural(count: int | None, singular: str, plural_form: str | None = None) -> 
     return f"{count:,} {word}"
 
 
+#: What the runs of a streak are called by the least serious result among them: true of
+#: each run (a failed run ends its log with its error, so it is a run with errors too).
+_STREAK_RUNS = {
+    Result.FAILED: ("failed run", "failed runs"),
+    Result.ERRORS: ("run with errors", "runs with errors"),
+    Result.WARNINGS: ("run with warnings or worse", "runs with warnings or worse"),
+}
+
+
+def runs(count: int | None, result: object) -> str:
+    """``runs(5, "failed")`` -> ``"5 failed runs"``, ``runs(3, "errors")`` -> ``"3 runs with
+    errors"``: a streak's runs named by ``result``, the least serious among them (the context's
+    ``streak_result``), as the recovery messages say "ok again after ..."."""
+    try:
+        singular, plural_form = _STREAK_RUNS.get(parse_result(result), ("run", "runs"))
+    except ValueError:  # None (a streak of nothing) or a template's own value
+        singular, plural_form = "run", "runs"
+    return plural(count, singular, plural_form)
+
+
 def moment(value: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
     """``02:00`` for a time of the day of ``now`` (default: the current time), else
     ``2026-11-27 02:00``; in the current time zone. For ``failing since 02:00``."""
@@ -108,6 +128,7 @@ FILTERS = {
     "markdown": markdown,
     "duration": duration,
     "plural": plural,
+    "runs": runs,
     "truncate_chars": truncate_end,
     "log_severity": log_severity,
     "moment": moment,

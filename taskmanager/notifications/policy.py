@@ -120,6 +120,8 @@ class State:
 
     streak: int = 0
     streak_started: datetime.datetime | None = None
+    #: The least serious result among the streak's reports (None without a streak).
+    streak_result: Result | None = None
     last_sent_result: Result | None = None
     last_sent_at: datetime.datetime | None = None
     #: A snooze held a message back since the last one sent.
@@ -141,6 +143,9 @@ class Decision:
     failing_since: datetime.datetime | None = None
     #: The report's number among those judged for this task and handler (0: not judged).
     number: int = 0
+    #: The least serious result among the streak's reports: "5 failed runs" only when all
+    #: five failed (on a recovery, of the streak that just ended).
+    streak_result: Result | None = None
 
     @property
     def recorded(self) -> bool:
@@ -154,6 +159,7 @@ class Decision:
         return {
             "event": self.event or Event.REPORT.value,
             "streak": self.streak,
+            "streak_result": self.streak_result,
             "failing_since": timezone.localtime(since) if since and timezone.is_aware(since) else since,
         }
 
@@ -202,9 +208,16 @@ def decide(
     streak = state.streak + 1 if above else 0
     started = started or at
     started = None if not above else (state.streak_started or started) if was_above else started
-    after = replace(state, streak=streak, streak_started=started, judged=state.judged + 1)
+    # What each report of the streak reached: "5 failed runs" only when all five failed.
+    floor = None if not above else result
+    if above and was_above and state.streak_result is not None:
+        floor = min(result, state.streak_result)
+    after = replace(
+        state, streak=streak, streak_started=started, streak_result=floor, judged=state.judged + 1
+    )
     # On a recovery the message speaks of the streak that just ended.
     shown = (streak, started) if above else (state.streak, state.streak_started)
+    of_streak = floor if above else state.streak_result
     number = after.judged
 
     if state.held:
@@ -218,15 +231,17 @@ def decide(
 
     if snoozed_until is not None and snoozed_until > now:
         if not event and not above:
-            return Decision(False, streak=shown[0], failing_since=shown[1], number=number), after
+            return Decision(
+                False, streak=shown[0], failing_since=shown[1], number=number, streak_result=of_streak
+            ), after
         return (
-            Decision(False, event, f"snoozed {snooze_text(snoozed_until, now)}", *shown, number),
+            Decision(False, event, f"snoozed {snooze_text(snoozed_until, now)}", *shown, number, of_streak),
             replace(after, held=state.held or bool(event)),
         )
     after = replace(after, held=False)
     if event:
         last_at = max(at, state.last_sent_at) if state.last_sent_at else at
-        return Decision(True, event, "", *shown, number), replace(
+        return Decision(True, event, "", *shown, number, of_streak), replace(
             after, last_sent_result=result, last_sent_at=last_at
         )
     if not above:
@@ -236,7 +251,7 @@ def decide(
         reason += f"; next reminder after {moment(state.last_sent_at + policy.remind_every, now)}"
     elif state.held:
         reason += " (as last told, before the snooze)"
-    return Decision(False, "", reason, *shown, number), after
+    return Decision(False, "", reason, *shown, number, of_streak), after
 
 
 def snooze_text(until: datetime.datetime, now: datetime.datetime) -> str:

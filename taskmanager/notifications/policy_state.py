@@ -58,6 +58,7 @@ def state_of(row: HandlerState) -> State:
     return State(
         streak=row.streak,
         streak_started=row.streak_started,
+        streak_result=level_of_result(row.streak_result),
         last_sent_result=level_of_result(row.last_sent_result),
         last_sent_at=row.last_sent_at,
         held=row.held,
@@ -70,6 +71,7 @@ def _values(state: State, now: datetime) -> dict[str, object]:
     return {
         "streak": state.streak,
         "streak_started": state.streak_started,
+        "streak_result": str(state.streak_result or ""),
         "last_sent_result": str(state.last_sent_result or ""),
         "last_sent_at": state.last_sent_at,
         "held": state.held,

@@ -195,5 +195,6 @@ def sample_policy_context(report: Report, event: str = "report") -> dict[str, An
         "previous": previous,
         "previous_url": None,
         "streak": 1 if first else SAMPLE_STREAK,
+        "streak_result": Result.FAILED,
         "failing_since": timezone.localtime(since) if timezone.is_aware(since) else since,
     }

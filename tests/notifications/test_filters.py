@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from taskmanager.notifications.filters import log_severity, moment, mrkdwn_code, ordinal
+from taskmanager.notifications.filters import log_severity, moment, mrkdwn_code, ordinal, runs
 from taskmanager.notifications.rendering import get_renderer
 from taskmanager.runs.sink import LogSink
 
@@ -72,6 +72,22 @@ def test_mrkdwn_code_escapes_and_leaves_no_two_backticks_side_by_side(text, esca
 )
 def test_ordinal_says_the_place_of_a_run(number, text):
     assert ordinal(number) == text
+
+
+@pytest.mark.parametrize(
+    ("count", "result", "text"),
+    [
+        (5, "failed", "5 failed runs"),
+        (1, "failed", "1 failed run"),
+        (4, "errors", "4 runs with errors"),
+        (2, "warnings", "2 runs with warnings or worse"),
+        (1_200, "errors", "1,200 runs with errors"),
+        (3, None, "3 runs"),
+        (3, "nonsense", "3 runs"),
+    ],
+)
+def test_runs_names_a_streak_by_what_each_of_its_runs_reached(count, result, text):
+    assert runs(count, result) == text
 
 
 def test_moment_is_the_time_for_today_and_the_date_too_otherwise(settings):

@@ -121,6 +121,6 @@ def test_a_reminder_and_a_recovery_are_logged_with_the_news_on_the_header_line(s
     assert reminder[0] == f"[reminder] Still failing: Nightly import, 3rd failed run since {since}"
     assert reminder[1].startswith("  [failed] Nightly import: failed")
     assert recovered[0].startswith(
-        f"[recovered] Nightly import: ok again after 4 failed runs since {since}, started "
+        f"[recovered] Nightly import: ok again after 4 runs with errors since {since}, started "
     )
     assert recovered[1] == f"  Run before it: errors, started {moment(reports[4].invocation_datetime)}"

@@ -85,6 +85,21 @@ def test_streak_counts_the_reports_at_or_above_the_level_and_a_recovery_tells_th
     assert [d.failing_since for d in decisions] == [None, T0, T0, T0, T0, T0]
 
 
+def test_the_streaks_result_is_what_each_of_its_reports_reached_and_a_recovery_tells_it():
+    decisions = run(CHANGE)
+    assert [d.streak_result for d in decisions] == [
+        None,
+        Result.FAILED,
+        Result.FAILED,
+        Result.FAILED,
+        Result.ERRORS,  # failed, failed, failed, errors: each had errors, not each failed
+        Result.ERRORS,
+    ]
+    only_failures = run(CHANGE, [("failed", 0), ("failed", 10), ("ok", 20)])
+    assert only_failures[-1].streak_result is Result.FAILED
+    assert only_failures[-1].context()["streak_result"] is Result.FAILED
+
+
 def test_a_quiet_report_says_since_when_the_task_fails_in_local_time():
     decisions = run(CHANGE, now=T0 + datetime.timedelta(minutes=30))
     assert decisions[2].reason == "quiet: still failing since 02:00"

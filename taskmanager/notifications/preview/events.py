@@ -76,6 +76,7 @@ def sample_event_context(event: str, report: Report, level: Level) -> dict[str, 
         "previous": previous,
         "previous_url": None,
         "streak": history.streak,
+        "streak_result": history.failing,
         "failing_since": timezone.localtime(failing_since)
         if timezone.is_aware(failing_since)
         else failing_since,

@@ -315,9 +315,10 @@ def test_a_reminder_and_a_recovery_reach_slack_with_the_news_first(settings, fak
     assert reminder["text"] == f"Still failing: Nightly import, 3rd failed run since {since}"
     assert reminder["blocks"][0]["text"]["text"] == "Still failing: Nightly import"
     assert reminder["blocks"][1]["text"]["text"] == f":repeat: *Still failing*: 3rd failed run since {since}"
-    assert recovered["text"] == f"Recovered: Nightly import is ok again after 4 failed runs since {since}"
+    recovered_news = f"Recovered: Nightly import is ok again after 4 runs with errors since {since}"
+    assert recovered["text"] == recovered_news
     assert recovered["blocks"][1]["text"]["text"] == (
-        f":white_check_mark: *Recovered*: Nightly import is ok again after 4 failed runs since {since}\n"
+        f":white_check_mark: *Recovered*: {recovered_news.removeprefix('Recovered: ')}\n"
         f"Previous run: errors, started {moment(reports[4].invocation_datetime)}"
     )
     assert not any("```" in json.dumps(block) for block in recovered["blocks"])  # no log of a good run

@@ -222,7 +222,8 @@ def test_the_payload_names_the_policys_event_and_a_recovery_says_so(settings, db
     ]
     assert payloads[0]["text"] == "[failed] Nightly import failed"
     assert payloads[1]["text"] == f"Still failing: Nightly import, 3rd failed run since {since}"
-    assert payloads[2]["text"] == f"Recovered: Nightly import is ok again after 4 failed runs since {since}"
+    recovered_news = f"Recovered: Nightly import is ok again after 4 runs with errors since {since}"
+    assert payloads[2]["text"] == recovered_news
     policy = payloads[2]["policy"]
     assert (policy["event"], policy["streak"]) == ("recovered", 4)
     assert policy["failing_since"] == timezone.localtime(reports[1].invocation_datetime).isoformat()
