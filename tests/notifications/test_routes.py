@@ -51,3 +51,20 @@ def test_patterns_are_a_list_of_strings():
         parse_patterns("tasks", "import *")
     with pytest.raises(NotificationConfigurationError, match="holds None"):
         parse_patterns("tasks", [None])
+
+
+@pytest.mark.parametrize(
+    ("key", "example"),
+    [
+        ("tasks", '\'tasks\': ["import *", "Nightly backup"]'),
+        ("categories", '\'categories\': ["billing", "import*"]'),
+        ("exclude_categories", '\'exclude_categories\': ["billing", "sandbox*"]'),
+    ],
+)
+def test_a_refused_pattern_list_names_and_shows_the_names_its_key_takes(key, example):
+    with pytest.raises(NotificationConfigurationError) as refused:
+        parse_patterns(key, "billing")
+    assert example in refused.value.hint
+    assert ("Nightly backup" in refused.value.hint) is key.endswith("tasks")
+    names = "task names" if key.endswith("tasks") else "category names"
+    assert f"{key!r} must be a list of {names}" in str(refused.value)
