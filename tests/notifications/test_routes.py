@@ -38,6 +38,17 @@ def test_tasks_and_categories_combine_with_and():
     assert route.refusal("export prices", "billing") == 'not routed: task "export prices"'
 
 
+def test_a_list_and_its_exclusions_combine_with_and():
+    route = Route(tasks=("import *",), exclude_tasks=("* (test)",))
+    assert route.accepts("import prices", None)
+    assert route.refusal("import x (test)", None) == 'not routed: task "import x (test)" is excluded'
+    assert route.refusal("export prices", None) == 'not routed: task "export prices"'
+    route = Route(categories=("bill*",), exclude_categories=("billing-test",))
+    assert route.accepts("x", "billing")
+    assert route.refusal("x", "billing-test") == 'not routed: category "billing-test" is excluded'
+    assert route.refusal("x", "reports") == 'not routed: category "reports"'
+
+
 def test_an_empty_list_routes_nothing_and_an_absent_one_everything():
     assert Route(tasks=()).refusal("import", None) == 'not routed: task "import"'
     assert Route().is_open
