@@ -20,17 +20,26 @@ from taskmanager.notifications.exceptions import NotificationConfigurationError
 ROUTE_KEYS = ("tasks", "exclude_tasks", "categories", "exclude_categories")
 
 
+#: What a hint shows for each key: task names for the task keys, category names for the others.
+_EXAMPLES = {
+    "tasks": '["import *", "Nightly backup"]',
+    "exclude_tasks": '["* (test)", "Nightly backup"]',
+    "categories": '["billing", "import*"]',
+    "exclude_categories": '["billing", "sandbox*"]',
+}
+
+
 def parse_patterns(key: str, value: object) -> tuple[str, ...] | None:
     """A settings value of a route key as a tuple of patterns; None when absent.
 
     One string alone is refused rather than read as a list of its characters."""
     if value is None:
         return None
-    example = f'{key!r}: ["import *", "Nightly backup"]'
+    example = f"{key!r}: {_EXAMPLES.get(key, _EXAMPLES['tasks'])}"
+    names = "category names" if "categor" in key else "task names"
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise NotificationConfigurationError(
-            f"{key!r} must be a list of task or category names (patterns allowed), "
-            f"not {type(value).__name__}: {value!r}",
+            f"{key!r} must be a list of {names} (patterns allowed), not {type(value).__name__}: {value!r}",
             key=key,
             hint=f"Write it as a list, e.g. {example}.",
             check_id="taskmanager.E017",

@@ -83,6 +83,8 @@ class Transport:
         names = cls.option_names()
         close = difflib.get_close_matches(key, [*names, *HANDLER_KEYS, *(also or [])], n=1, cutoff=0.6)
         takes = f"{cls.__name__} takes: {', '.join(names) or 'no options'}."
+        if also:  # a key meant for the handler (a route, the policy) is not the transport's
+            takes += f" The handler itself reads: {', '.join(also)}."
         return NotificationConfigurationError(
             f"unknown option {key!r} for {cls.__name__}",
             key=key,

@@ -388,7 +388,8 @@ def test_it_runs_despite_failing_system_checks_and_reports_them_without_a_traceb
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == (
         "CommandError: (taskmanager.E005) Notification handler 'broken': unknown option 'colour' for "
-        "LogTransport\n  HINT: LogTransport takes: logger."
+        "LogTransport\n  HINT: LogTransport takes: logger. The handler itself reads: notify, remind_every, "
+        "tasks, exclude_tasks, categories, exclude_categories."
     )
 
 

@@ -121,6 +121,16 @@ def test_a_misspelt_policy_key_is_e005_naming_the_key_it_resembles(settings):
     assert messages[0].hint.startswith("Did you mean 'notify'?")
 
 
+def test_an_unknown_key_resembling_nothing_lists_the_handlers_own_keys_beside_the_transports(settings):
+    # "channel" is meant as a route: the hint must not say the transport's options are all there is.
+    messages = run_checks(settings, {"ops": {"transport": LOCMEM, "templates": "log", "channel": ["a"]}})
+    assert [m.id for m in messages] == ["taskmanager.E005"]
+    assert messages[0].hint == (
+        "LocmemTransport takes: parts. The handler itself reads: notify, remind_every, tasks, "
+        "exclude_tasks, categories, exclude_categories."
+    )
+
+
 def test_a_handler_built_by_hand_with_a_key_it_does_not_declare_is_refused():
     with pytest.raises(NotificationConfigurationError, match="declares no option 'escalate'") as caught:
         parse_options(PagingHandler, {"escalate": 1})

@@ -38,6 +38,17 @@ def test_tasks_and_categories_combine_with_and():
     assert route.refusal("export prices", "billing") == 'not routed: task "export prices"'
 
 
+def test_a_list_and_its_exclusions_combine_with_and():
+    route = Route(tasks=("import *",), exclude_tasks=("* (test)",))
+    assert route.accepts("import prices", None)
+    assert route.refusal("import x (test)", None) == 'not routed: task "import x (test)" is excluded'
+    assert route.refusal("export prices", None) == 'not routed: task "export prices"'
+    route = Route(categories=("bill*",), exclude_categories=("billing-test",))
+    assert route.accepts("x", "billing")
+    assert route.refusal("x", "billing-test") == 'not routed: category "billing-test" is excluded'
+    assert route.refusal("x", "reports") == 'not routed: category "reports"'
+
+
 def test_an_empty_list_routes_nothing_and_an_absent_one_everything():
     assert Route(tasks=()).refusal("import", None) == 'not routed: task "import"'
     assert Route().is_open
@@ -51,3 +62,20 @@ def test_patterns_are_a_list_of_strings():
         parse_patterns("tasks", "import *")
     with pytest.raises(NotificationConfigurationError, match="holds None"):
         parse_patterns("tasks", [None])
+
+
+@pytest.mark.parametrize(
+    ("key", "example"),
+    [
+        ("tasks", '\'tasks\': ["import *", "Nightly backup"]'),
+        ("categories", '\'categories\': ["billing", "import*"]'),
+        ("exclude_categories", '\'exclude_categories\': ["billing", "sandbox*"]'),
+    ],
+)
+def test_a_refused_pattern_list_names_and_shows_the_names_its_key_takes(key, example):
+    with pytest.raises(NotificationConfigurationError) as refused:
+        parse_patterns(key, "billing")
+    assert example in refused.value.hint
+    assert ("Nightly backup" in refused.value.hint) is key.endswith("tasks")
+    names = "task names" if key.endswith("tasks") else "category names"
+    assert f"{key!r} must be a list of {names}" in str(refused.value)
