@@ -9,11 +9,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from taskmanager import scheduling
-from taskmanager.conf import tasks_options
+from taskmanager.conf import TASKS_SETTING, tasks_options
 from taskmanager.execution.backend import Backend, LaunchError, refuse_if_running
 from taskmanager.execution.tasks import jobs, recovery, rides
 from taskmanager.execution.tasks.checks import check_tasks_backend
-from taskmanager.execution.tasks.compat import InvalidTask
+from taskmanager.execution.tasks.compat import InvalidTask, InvalidTaskBackend
 from taskmanager.models import Report, Task
 
 
@@ -32,9 +32,16 @@ class TasksBackend(Backend):
             options = tasks_options()
         except ImproperlyConfigured as exc:
             raise LaunchError(f"{exc} (manage.py check says more)") from exc
+        try:
+            deferring = jobs.can_defer(options)
+        except InvalidTaskBackend as exc:
+            raise LaunchError(
+                f'Task "{task.name}" cannot be launched: the Tasks backend {options.backend!r} of '
+                f"{TASKS_SETTING} is not in the TASKS setting ({exc}) (manage.py check says more)"
+            ) from exc
         now = timezone.now()
         at = scheduling.first_ride(task.scheduling, now)
-        if (at > now or task.repetition_period) and not jobs.can_defer(options):
+        if (at > now or task.repetition_period) and not deferring:
             what = f"scheduled for {scheduling.shown(at)}" if at > now else "repeating"
             raise LaunchError(
                 f'Task "{task.name}" is {what}, and the Tasks backend "{options.backend}" cannot run a job '
