@@ -134,6 +134,7 @@ def test_spool_without_a_directory_outside_uwsgi_asks_for_one() -> None:
     ("tasks", "says"),
     [
         ({"heartbeat": 0}, r'UWSGI_TASKMANAGER_TASKS\["heartbeat"\]'),
+        ({"queue": "elsewhere"}, "The resend could not be enqueued: Queue 'elsewhere'"),
         ({"backend": "elsewhere"}, "The Tasks backend 'elsewhere' of UWSGI_TASKMANAGER_TASKS is not in"),
     ],
 )

@@ -81,7 +81,10 @@ class TasksBackend(Backend):
         self, *, report: int | None, handler: str | None, since: datetime.datetime | None
     ) -> str:
         options = _usable_options()
-        job = jobs.enqueue_resend(report=report, handler=handler, since=since, options=options)
+        try:
+            job = jobs.enqueue_resend(report=report, handler=handler, since=since, options=options)
+        except InvalidTask as exc:
+            raise LaunchError(f"The resend could not be enqueued: {exc} (manage.py check says more)") from exc
         where = f'the queue "{options.queue}" of the Tasks backend "{options.backend}"'
         return f"Resend enqueued on {where} (job {job})."
 
