@@ -72,9 +72,12 @@ class TasksBackend(Backend):
         options = tasks_options()
         done = recovery.recover(options, dry_run=dry_run)
         if not dry_run:
-            for ride in done.rides:
-                jobs.enqueue_ride(ride, options)
-            jobs.ensure_watchdog(options)
+            try:
+                for ride in done.rides:
+                    jobs.enqueue_ride(ride, options)
+                jobs.ensure_watchdog(options)
+            except InvalidTask as exc:  # a queue the backend refuses: a configuration error (E016)
+                raise ImproperlyConfigured(f"{TASKS_SETTING}: {exc}") from exc
         return done.lines
 
     def resend_later(
