@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from taskmanager.models import Report, Task
 from taskmanager.notifications.resend import resend, resendable
-from taskmanager.runs.interrupted import close_interrupted
+from taskmanager.runs.interrupted import close_interrupted, open_reports
 from taskmanager.runs.runner import run_task
 
 notifications_logger = logging.getLogger("taskmanager.notifications")
@@ -60,7 +60,15 @@ def exec_started_run(task: Task, report: Report | None) -> Report:
 
 
 def show_waiting_ride(task: Task) -> None:
-    """After a run, show again the ride the task still waits for (the runner left it idle)."""
+    """After a run, show again the ride the task still waits for (the runner left it idle).
+
+    While another run of the task goes on (a run by hand ended before the ride it overlapped),
+    the task stays ``started``: shown waiting, its ride would be launched or enqueued again
+    by a recovery while it still runs.
+    """
+    if open_reports(task).exists():
+        Task.objects.filter(pk=task.pk, status=Task.STATUS_IDLE).update(status=Task.STATUS_STARTED)
+        return
     task.refresh_from_db(fields=["spooler_id", "cached_next_ride"])
     if not task.spooler_id:
         return

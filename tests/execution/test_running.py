@@ -145,6 +145,17 @@ def test_a_task_that_waits_for_nothing_is_idle_after_its_run() -> None:
     assert (task.status, task.cached_last_invocation_result) == ("idle", report.invocation_result)
 
 
+def test_a_run_by_hand_ending_while_a_ride_of_the_task_runs_leaves_it_started() -> None:
+    task = make_task()
+    Task.objects.filter(pk=task.pk).update(
+        status=Task.STATUS_STARTED, spooler_id="tasks:ride", cached_next_ride=timezone.now()
+    )
+    Report.objects.create(task=task, invocation_datetime=timezone.now(), heartbeat=timezone.now())
+    exec_command_task(task)  # runtask, begun and ended while a worker runs the ride
+    task.refresh_from_db()
+    assert (task.status, task.spooler_id) == ("started", "tasks:ride")
+
+
 # --- close_and_notify ----------------------------------------------------------------------------
 
 

@@ -127,3 +127,21 @@ def test_spool_without_a_directory_outside_uwsgi_asks_for_one() -> None:
         CommandError, match=r"--spool: this process has no uWSGI spooler: name its spool directory"
     ):
         call_command("resend_notifications", "--spool")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("tasks", "says"),
+    [
+        ({"heartbeat": 0}, r'UWSGI_TASKMANAGER_TASKS\["heartbeat"\]'),
+        ({"queue": "elsewhere"}, "The resend could not be enqueued: Queue 'elsewhere'"),
+        ({"backend": "elsewhere"}, "The Tasks backend 'elsewhere' of UWSGI_TASKMANAGER_TASKS is not in"),
+    ],
+)
+def test_spool_on_a_misconfigured_tasks_backend_is_a_command_error(
+    settings: Any, tasks: dict[str, object], says: str
+) -> None:
+    settings.UWSGI_TASKMANAGER_BACKEND = "tasks"
+    settings.UWSGI_TASKMANAGER_TASKS = tasks
+    with pytest.raises(CommandError, match=f"--spool: {says}.*manage.py check says more"):
+        call_command("resend_notifications", "--spool")

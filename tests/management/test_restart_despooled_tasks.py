@@ -73,3 +73,21 @@ def test_with_the_tasks_backend_it_closes_the_runs_whose_heartbeat_stopped(setti
         run()
         == f'task {task.pk} "nightly": run of report {report.pk} marked failed (no heartbeat); task idle\n'
     )
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "says"),
+    [
+        ("UWSGI_TASKMANAGER_BACKEND", "celery", "UWSGI_TASKMANAGER_BACKEND"),
+        ("UWSGI_TASKMANAGER_TASKS", {"heartbeat": 0}, r'UWSGI_TASKMANAGER_TASKS\["heartbeat"\]'),
+        ("UWSGI_TASKMANAGER_TASKS", {"queue": "elsewhere"}, "UWSGI_TASKMANAGER_TASKS: Queue 'elsewhere'"),
+    ],
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_misconfigured_backend_is_a_command_error_sending_to_check(
+    settings: Any, setting: str, value: object, says: str
+) -> None:
+    settings.UWSGI_TASKMANAGER_BACKEND = "tasks"
+    setattr(settings, setting, value)
+    with pytest.raises(CommandError, match=f"{says}.*manage.py check says more"):
+        run()

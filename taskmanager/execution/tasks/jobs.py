@@ -9,6 +9,8 @@ Two task functions of Django's Tasks framework, on the backend and queue of
   :mod:`taskmanager.execution.running` (report saved, notifications sent) and
   enqueues the next ride of a repeating task. A stale token (stopped, launched
   again) or a lost race is logged at INFO on ``taskmanager.tasks`` and nothing runs;
+  a ride whose task is running (another worker's run of it, or a ``runtask``) is
+  enqueued again ``watchdog`` seconds later, until it runs or its token is stale;
 * :func:`watchdog` (argument: its token): closes the runs whose heartbeat stopped
   and enqueues itself again every ``watchdog`` seconds, while its token is the live one.
 
@@ -139,9 +141,17 @@ def run_ride(task_id: int, token: str, at: str, anchor: str | None = None) -> in
     with transaction.atomic():
         # Taken and started together: a worker dying in between leaves neither done.
         if not rides.claim(task_id, token):
-            logger.info(
-                "Ride %s of task %s not run: %s.", token, task_id, rides.why_not_claimed(task_id, token)
-            )
+            why = rides.why_not_claimed(task_id, token)
+            if rides.held_by_a_run(task_id, token) and can_defer(options):
+                # Dropped here, a ride due during a runtask would be lost, and the task with it.
+                later = timezone.now() + datetime.timedelta(seconds=options.watchdog)
+                logger.info(
+                    "Ride %s of task %s waits: %s; tried again in %gs.", token, task_id, why, options.watchdog
+                )
+                args = (task_id, token, at, anchor)
+                transaction.on_commit(lambda: _enqueue(run_ride, args, later, options))
+                return None
+            logger.info("Ride %s of task %s not run: %s.", token, task_id, why)
             return None
         taken = Task.objects.select_related("command").get(pk=task_id)
         started = start_run(taken)

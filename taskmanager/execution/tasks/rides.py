@@ -115,7 +115,20 @@ def why_not_claimed(task_id: int, token: str) -> str:
         return "the task waits for no ride (it was stopped, or this ride ran already)"
     if task.spooler_id != token:
         return "another ride replaced this one (the task was launched again, or this ride ran already)"
+    if task.status == Task.STATUS_STARTED:
+        return "the task is started: another worker took this ride, or a run by hand (runtask) goes on"
     return f"the task is {task.status}: another worker took this ride"
+
+
+def held_by_a_run(task_id: int, token: str) -> bool:
+    """Whether the task still waits for the ride of ``token`` but a run of it goes on.
+
+    Either another worker took this very ride (then its run moves the token on when it
+    ends) or a run by hand (``runtask``) began while the ride waited (then the task
+    waits for the ride again when that run ends): the ride is tried again later, and
+    the claim keeps it to one run either way.
+    """
+    return Task.objects.filter(pk=task_id, spooler_id=token, status=Task.STATUS_STARTED).exists()
 
 
 def next_ride(

@@ -7,6 +7,7 @@ import os
 import re
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -106,11 +107,14 @@ class Command(BaseCommand):
         if directory and not os.path.isdir(directory):
             raise CommandError(f"--spool: {directory} is not a directory here.")
         # A spool directory names the uWSGI backend serving it.
-        backend: Backend = UwsgiBackend(spool_directory=directory) if directory else get_backend()
         try:
+            backend: Backend = UwsgiBackend(spool_directory=directory) if directory else get_backend()
             line = backend.resend_later(
                 report=options["report"], handler=options["handler"], since=options["since"]
             )
         except LaunchError as exc:
             raise CommandError(f"--spool: {exc}") from exc
+        except ImproperlyConfigured as exc:
+            # This command skips the system checks (it must run when they fail): say where to look.
+            raise CommandError(f"--spool: {exc} (manage.py check says more)") from exc
         self.stdout.write(line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from taskmanager.execution.backend import Backend
@@ -47,8 +48,12 @@ class Command(BaseCommand):
         if directory is not None and not os.path.isdir(directory):
             raise CommandError(f"--spooler-dir: {directory} is not a directory here.")
         # A spool directory names the uWSGI backend serving it.
-        backend: Backend = get_backend() if directory is None else UwsgiBackend(spool_directory=directory)
-        lines = backend.recover(dry_run=options["dry_run"], foreground=options["foreground"])
+        try:
+            backend: Backend = get_backend() if directory is None else UwsgiBackend(spool_directory=directory)
+            lines = backend.recover(dry_run=options["dry_run"], foreground=options["foreground"])
+        except ImproperlyConfigured as exc:
+            # This command skips the system checks (it must run when they fail): say where to look.
+            raise CommandError(f"{exc} (manage.py check says more)") from exc
         if not lines:
             self.stdout.write("No task needs recovering.")
         for line in lines:

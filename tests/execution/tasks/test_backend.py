@@ -92,6 +92,16 @@ def test_a_queue_the_backend_refuses_is_a_launch_error(settings: Any) -> None:
     assert (task.status, task.spooler_id) == (Task.STATUS_IDLE, "")
 
 
+@pytest.mark.parametrize("fields", [{}, {"repetition_period": Task.REPETITION_PERIOD_HOUR}])
+def test_an_alias_not_in_tasks_is_a_launch_error_naming_it(settings: Any, fields: dict[str, Any]) -> None:
+    settings.UWSGI_TASKMANAGER_TASKS = {"backend": "elsewhere"}
+    task = make_task("ends_ok", **fields)
+    with pytest.raises(LaunchError, match=r"'elsewhere' of UWSGI_TASKMANAGER_TASKS is not in"):
+        task.launch()
+    task.refresh_from_db()
+    assert (task.status, task.spooler_id) == (Task.STATUS_IDLE, "")
+
+
 def test_stop_leaves_the_queued_job_stale(run_worker: Callable[[], None]) -> None:
     task = make_task("ends_ok")
     task.launch()

@@ -10,11 +10,13 @@ import pytest
 from django.utils import timezone
 
 from taskmanager.conf import tasks_options
+from taskmanager.execution.running import exec_started_run
 from taskmanager.execution.tasks import recovery
 from taskmanager.execution.tasks.jobs import run_ride, watchdog
 from taskmanager.models import Report, Task, Watchdog
+from taskmanager.runs.runner import start_run
 from tests.execution.factories import make_task
-from tests.execution.tasks.conftest import WATCHDOG, jobs
+from tests.execution.tasks.conftest import IMMEDIATE, WATCHDOG, jobs
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tasks_backend")]
 
@@ -90,6 +92,40 @@ def test_of_two_runs_of_one_job_one_runs(caplog: pytest.LogCaptureFixture, tmp_p
     assert second is None
     assert Report.objects.count() == 1
     assert "another ride replaced this one" in caplog.text
+
+
+def test_a_ride_due_during_a_run_by_hand_runs_once_that_run_ends(caplog: pytest.LogCaptureFixture) -> None:
+    task = make_task("ends_ok", repetition_period=Task.REPETITION_PERIOD_HOUR)
+    task.launch()
+    [job] = jobs()
+    by_hand = start_run(task)  # manage.py runtask, begun while the ride waits in the queue
+    with caplog.at_level(logging.INFO, logger="taskmanager.tasks"):
+        assert run_ride.call(*job.args_kwargs["args"]) is None
+    _, again = jobs()
+    assert again.args_kwargs == job.args_kwargs
+    assert again.run_after > timezone.now()
+    assert "waits: the task is started" in caplog.text
+    exec_started_run(task, by_hand)
+    ran = run_ride.call(*again.args_kwargs["args"])
+    assert ran is not None
+    assert Report.objects.count() == 2
+    task.refresh_from_db()
+    assert task.status == Task.STATUS_SCHEDULED  # and its next ride is queued
+    assert jobs()[-1].args_kwargs["args"][1] == task.spooler_id
+
+
+def test_on_a_backend_that_cannot_defer_a_ride_held_by_a_run_is_not_tried_again(
+    settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    task = make_task("ends_ok")
+    task.launch()
+    [job] = jobs()
+    start_run(task)
+    settings.TASKS = {"default": {"BACKEND": IMMEDIATE, "QUEUES": []}}
+    with caplog.at_level(logging.INFO, logger="taskmanager.tasks"):
+        assert run_ride.call(*job.args_kwargs["args"]) is None
+    assert "not run: the task is started" in caplog.text
+    assert Report.objects.count() == 1
 
 
 def test_a_worker_taking_a_ride_closes_a_dead_run_first(outbox: list[Any]) -> None:

@@ -42,7 +42,21 @@ def test_a_ride_is_claimed_once() -> None:
     assert ride is not None
     assert rides.claim(task.pk, ride.token)
     assert not rides.claim(task.pk, ride.token)
-    assert rides.why_not_claimed(task.pk, ride.token) == "the task is started: another worker took this ride"
+    assert rides.why_not_claimed(task.pk, ride.token) == (
+        "the task is started: another worker took this ride, or a run by hand (runtask) goes on"
+    )
+
+
+def test_a_ride_is_held_by_a_run_only_while_its_task_runs_with_its_token() -> None:
+    task = make_task()
+    ride = rides.wait_for(task, None)
+    assert ride is not None
+    assert not rides.held_by_a_run(task.pk, ride.token)
+    assert rides.claim(task.pk, ride.token)
+    assert rides.held_by_a_run(task.pk, ride.token)
+    assert not rides.held_by_a_run(task.pk, rides.new_token())
+    rides.stop(task)
+    assert not rides.held_by_a_run(task.pk, ride.token)
 
 
 def test_a_stale_token_is_not_claimed() -> None:
