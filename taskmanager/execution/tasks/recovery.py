@@ -162,11 +162,40 @@ def requeue_lost_rides(options: TasksOptions, *, dry_run: bool = False) -> Recov
     return done
 
 
+def move_from_spool_files(*, dry_run: bool = False) -> Recovered:
+    """Tasks still waiting for a uWSGI spool file (a project that switched from uWSGI): their
+    ride moves onto the queue, at the same time (now when it is past).
+
+    The spool file is left where it is, harmless: a uWSGI job runs only while its file is
+    the task's (:func:`taskmanager.execution.uwsgi.rides.claim`), so the ride runs once
+    even if a spooler still looks at it.
+    """
+    done = Recovered()
+    waiting = Task.objects.filter(status__in=rides.WAITING).exclude(spooler_id="")
+    for task in waiting.exclude(spooler_id__startswith=rides.TOKEN_PREFIX).order_by("pk"):
+        when = scheduling.shown(task.cached_next_ride) if task.cached_next_ride else "now"
+        if dry_run:
+            done.lines.append(
+                f"{_named(task)}: its ride of {when} would move from its spool file to the queue"
+            )
+            continue
+        anchor = task.scheduling or task.cached_next_ride
+        ride = rides.wait_for(task, task.cached_next_ride, anchor=anchor, replacing=task.spooler_id)
+        if ride is None:
+            done.lines.append(f"{_named(task)}: left as it is (changed meanwhile)")
+            continue
+        done.lines.append(f"{_named(task)}: its ride of {when} moved from its uWSGI spool file to the queue")
+        done.rides.append(ride)
+    return done
+
+
 def recover(options: TasksOptions, *, dry_run: bool = False) -> Recovered:
-    """``restart_despooled_tasks``: dead runs, tasks left between two rides, lost jobs; once."""
+    """``restart_despooled_tasks``: dead runs, tasks left between two rides, lost jobs, rides
+    still in uWSGI spool files; once."""
     done = close_stale_runs(options, by=BY_COMMAND, dry_run=dry_run)
     done.extend(settle_between_rides(options, dry_run=dry_run))
     done.extend(requeue_lost_rides(options, dry_run=dry_run))
+    done.extend(move_from_spool_files(dry_run=dry_run))
     return done
 
 

@@ -122,6 +122,45 @@ def test_a_ride_not_overdue_is_not_enqueued_again() -> None:
     assert recovery.requeue_lost_rides(OPTIONS).lines == []
 
 
+def test_a_task_waiting_for_a_uwsgi_spool_file_moves_its_ride_onto_the_queue() -> None:
+    ahead, past = make_task("ends_ok"), make_task("ends_ok")
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    Task.objects.filter(pk=ahead.pk).update(
+        status=Task.STATUS_SCHEDULED,
+        spooler_id="/var/spool/uwsgi/uwsgi_spoolfile_a",
+        cached_next_ride=tomorrow,
+    )
+    Task.objects.filter(pk=past.pk).update(
+        status=Task.STATUS_SPOOLED,
+        spooler_id="/var/spool/uwsgi/uwsgi_spoolfile_b",
+        cached_next_ride=ago(60),
+    )
+
+    assert len(recovery.move_from_spool_files(dry_run=True).lines) == 2
+    assert Task.objects.get(pk=ahead.pk).spooler_id.endswith("_a")  # a dry run changes nothing
+    done = recovery.move_from_spool_files()
+
+    ahead.refresh_from_db()
+    past.refresh_from_db()
+    assert rides.is_token(ahead.spooler_id)
+    assert rides.is_token(past.spooler_id)
+    assert (ahead.status, ahead.cached_next_ride) == (Task.STATUS_SCHEDULED, tomorrow)
+    assert past.status == Task.STATUS_SPOOLED
+    assert past.cached_next_ride is not None
+    assert past.cached_next_ride > ago(5)  # due: now
+    assert [ride.token for ride in done.rides] == [ahead.spooler_id, past.spooler_id]
+    assert all("moved from its uWSGI spool file to the queue" in line for line in done.lines)
+
+
+def test_a_task_waiting_for_nothing_or_on_the_queue_stays_where_it_is() -> None:
+    idle, queued = make_task("ends_ok"), make_task("ends_ok")
+    Task.objects.filter(pk=queued.pk).update(
+        status=Task.STATUS_SPOOLED, spooler_id=rides.new_token(), cached_next_ride=timezone.now()
+    )
+    assert recovery.move_from_spool_files().lines == []
+    assert Task.objects.get(pk=idle.pk).spooler_id == ""
+
+
 def test_the_watchdog_is_revived_once_and_not_while_it_rides() -> None:
     first = recovery.revive_watchdog(OPTIONS)
     assert first is not None
