@@ -47,7 +47,7 @@ from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.isolation import DeliveryThreads, Fault, Running, describe, guard
 from taskmanager.notifications.message import Message
 from taskmanager.notifications.policy import Decision
-from taskmanager.notifications.policy_state import judge_or_send
+from taskmanager.notifications.policy_state import forget, judge_or_send
 from taskmanager.notifications.records import (
     Outcome,
     create_deliveries,
@@ -214,6 +214,8 @@ class _Round:
                     job.fail(verdict.error)
                 else:
                     job.accepts, job.declined = bool(verdict), not verdict
+                    if job.declined:
+                        self.forget_declined(job.handler.name)
             if job.open and job.message is None and job.prepared.done():
                 prepared = _value(job.prepared, "rendering")
                 if isinstance(prepared, Message):
@@ -242,6 +244,14 @@ class _Round:
                     f"timed out: still {stage} at its {job.handler.retry_policy.deadline:g} s deadline; "
                     "its thread is left to finish on its own"
                 )
+
+    def forget_declined(self, handler: str) -> None:
+        """The handler's ``accepts()`` declined what the policy counted as told: undo that, so
+        that no "triggered" is lost to a custom filter. A database problem here is logged."""
+        try:
+            forget(self.report, handler, self.decisions.get(handler))
+        except Exception:
+            logger.exception("The policy's state of handler %r could not be put back", handler)
 
     def write_records(self, *, now: bool = False) -> None:
         """A record per handler that takes the report (or failed to say), in one statement:

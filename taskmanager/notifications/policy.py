@@ -146,6 +146,9 @@ class Decision:
     #: The least serious result among the streak's reports: "5 failed runs" only when all
     #: five failed (on a recovery, of the streak that just ended).
     streak_result: Result | None = None
+    #: For a message to send: what the handler had been told before it, should the handler's
+    #: own ``accepts()`` decline it (:func:`~taskmanager.notifications.policy_state.forget`).
+    told_before: State | None = None
 
     @property
     def recorded(self) -> bool:
@@ -241,7 +244,7 @@ def decide(
     after = replace(after, held=False)
     if event:
         last_at = max(at, state.last_sent_at) if state.last_sent_at else at
-        return Decision(True, event, "", *shown, number, of_streak), replace(
+        return Decision(True, event, "", *shown, number, of_streak, told_before=state), replace(
             after, last_sent_result=result, last_sent_at=last_at
         )
     if not above:

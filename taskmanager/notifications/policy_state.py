@@ -165,6 +165,27 @@ def judge(
     return {handler.name: decisions[handler.name] for handler in handlers}
 
 
+def forget(report: Report, handler: str, decision: Decision | None) -> bool:
+    """The handler's own ``accepts()`` declined a message :func:`judge` counted as told: the
+    handler is taken as never told of it (its last message is the one before), so the next
+    report that is news for it is told, not held back as "quiet". True when forgotten.
+
+    A conditional update on the number of reports judged: a later report of the task judged
+    meanwhile has moved the state on, and is left as it is.
+    """
+    if decision is None or not decision.send or decision.told_before is None or not decision.number:
+        return False
+    before = decision.told_before
+    told = HandlerState.objects.filter(task_id=report.task_id, handler=handler, judged=decision.number)
+    return bool(
+        told.update(
+            last_sent_result=str(before.last_sent_result or ""),
+            last_sent_at=before.last_sent_at,
+            held=before.held,
+        )
+    )
+
+
 def would_decide(
     report: Report, handlers: list[NotificationHandler], *, now: datetime | None = None
 ) -> dict[str, Decision]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from taskmanager.models import Delivery, HandlerState, Report, Task, TaskCategory
 from taskmanager.notifications.config import get_handlers
+from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.policy_state import judge, resume, snooze, would_decide
 from taskmanager.notifications.records import prune_deliveries
 from tests.notifications.sequences import SEQUENCE, a_task, report_of
@@ -64,6 +65,38 @@ def test_every_change_and_reminders_side_by_side_on_one_sequence(settings, outbo
     ]
     assert [m.handler for m in outbox].count("change") == 2
     assert all(m.context["event"] for m in outbox)
+
+
+#: Reports :class:`Declining` turns down, as a project's own filter would.
+DECLINED: set[int] = set()
+
+
+class Declining(NotificationHandler):
+    """A handler whose own ``accepts()`` declines the reports in :data:`DECLINED`."""
+
+    def accepts(self, report: Report) -> bool:
+        return report.pk not in DECLINED and super().accepts(report)
+
+
+def test_a_triggered_declined_by_the_handlers_own_accepts_is_not_lost(settings, outbox, task):
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {
+        "own": {"class": f"{__name__}.Declining", **handler(notify="change")}
+    }
+    first = report_of(task, "failed", 0)
+    DECLINED.add(first.pk)
+    try:
+        first.emit_notifications()
+    finally:
+        DECLINED.discard(first.pk)
+    assert outbox == []
+
+    # Never told of the failure, the handler is told at the next report: not "quiet".
+    second, third = emit(task, [("failed", 10), ("failed", 20)])
+    assert second == [("own", "sent", "triggered")]
+    assert [(name, status, what.split(" since")[0]) for name, status, what in third] == [
+        ("own", "skipped", "quiet: still failing")
+    ]
+    assert [m.context["event"] for m in outbox] == ["triggered"]
 
 
 def test_the_messages_carry_event_streak_failing_since_and_the_previous_report(settings, outbox, task):
