@@ -16,6 +16,8 @@
 # When PostgreSQL cannot be had, COMMAND still runs, with TASKMANAGER_TEST_POSTGRES_MISSING
 # saying why: the `postgres` tests skip with that message (never silently).
 set -euo pipefail
+# shellcheck source=scripts/apt_install.sh
+source "$(dirname "$0")/apt_install.sh"
 
 say() { echo "postgres.sh: $*" >&2; }
 
@@ -25,28 +27,10 @@ find_bin() {
   if [ -n "$dir" ] && [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; fi
 }
 
-install_postgres() {
-  local sudo=""
-  if [ "$(id -u)" != 0 ]; then
-    if ! command -v sudo >/dev/null 2>&1 || ! sudo -n true 2>/dev/null; then
-      echo "Debian's postgresql package is not installed, and installing it needs root or sudo"
-      return 1
-    fi
-    sudo="sudo -n"
-  fi
-  say "installing Debian's postgresql package (apt-get)"
-  # The package's own cluster is not wanted: do not let it start services.
-  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 \
-      $sudo apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }; then
-    echo "apt-get could not install Debian's postgresql package (no network?)"
-    return 1
-  fi
-}
-
 missing=""
 bin=$(find_bin)
 if [ -z "$bin" ]; then
-  if ! reason=$(install_postgres) || [ -z "$(find_bin)" ]; then
+  if ! reason=$(apt_install postgresql) || [ -z "$(find_bin)" ]; then
     missing=${reason:-"Debian's postgresql package installed no /usr/lib/postgresql/*/bin/initdb"}
   fi
   bin=$(find_bin)

@@ -15,6 +15,8 @@
 # When Redis cannot be had, COMMAND still runs, with TASKMANAGER_TEST_REDIS_MISSING saying
 # why: the `redis` tests skip with that message (never silently).
 set -euo pipefail
+# shellcheck source=scripts/apt_install.sh
+source "$(dirname "$0")/apt_install.sh"
 
 say() { echo "redis.sh: $*" >&2; }
 
@@ -22,28 +24,10 @@ find_bin() {
   command -v redis-server 2>/dev/null || { [ -x /usr/bin/redis-server ] && echo /usr/bin/redis-server; } || true
 }
 
-install_redis() {
-  local sudo=""
-  if [ "$(id -u)" != 0 ]; then
-    if ! command -v sudo >/dev/null 2>&1 || ! sudo -n true 2>/dev/null; then
-      echo "Debian's redis-server package is not installed, and installing it needs root or sudo"
-      return 1
-    fi
-    sudo="sudo -n"
-  fi
-  say "installing Debian's redis-server package (apt-get)"
-  # The package's own server is not wanted: do not let it start services.
-  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 \
-      $sudo apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }; then
-    echo "apt-get could not install Debian's redis-server package (no network?)"
-    return 1
-  fi
-}
-
 missing=""
 bin=$(find_bin)
 if [ -z "$bin" ]; then
-  if ! reason=$(install_redis) || [ -z "$(find_bin)" ]; then
+  if ! reason=$(apt_install redis-server) || [ -z "$(find_bin)" ]; then
     missing=${reason:-"Debian's redis-server package installed no redis-server"}
   fi
   bin=$(find_bin)

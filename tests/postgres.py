@@ -235,13 +235,37 @@ def start_process(name: str, args: list[str], env: dict[str, str], folder: Path)
     return Process(name=name, popen=popen, log=log)
 
 
-class Workers:
-    """``db_worker`` processes on a test's database: ``start(n)``, then ``stop()`` (also at teardown)."""
+class WorkerPool:
+    """Worker processes of an engine on a test's database: a subclass's ``start(n)`` adds them,
+    ``stop()`` ends them all (also at teardown), ``output()`` tells what they said."""
 
     def __init__(self, database: PostgresDatabase, folder: Path) -> None:
         self.database = database
         self.folder = folder
         self.processes: list[Process] = []
+
+    def by_pid(self, pid: int) -> Process:
+        return next(process for process in self.processes if process.popen.pid == pid)
+
+    @property
+    def pids(self) -> set[int]:
+        return {process.popen.pid for process in self.processes}
+
+    def stop(self) -> None:
+        # All told at once (a warm shut-down each), then each waited for.
+        for process in self.processes:
+            if process.alive:
+                with contextlib.suppress(ProcessLookupError):
+                    process.popen.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            process.stop()
+
+    def output(self) -> str:
+        return "\n".join(f"--- {p.name} (pid {p.popen.pid})\n{p.output()}" for p in self.processes)
+
+
+class Workers(WorkerPool):
+    """``db_worker`` processes on a test's database: ``start(n)``, then ``stop()`` (also at teardown)."""
 
     def start(self, n: int = 1, *, interval: float = 0.1) -> list[Process]:
         started = []
@@ -259,24 +283,6 @@ class Workers:
             wait_for(process.started_or_gone, timeout=60, what=f"{process.name} to start")
             assert process.alive, process.output()
         return started
-
-    def by_pid(self, pid: int) -> Process:
-        return next(process for process in self.processes if process.popen.pid == pid)
-
-    @property
-    def pids(self) -> set[int]:
-        return {process.popen.pid for process in self.processes}
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.alive:
-                with contextlib.suppress(ProcessLookupError):
-                    process.popen.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            process.stop()
-
-    def output(self) -> str:
-        return "\n".join(f"--- {p.name} (pid {p.popen.pid})\n{p.output()}" for p in self.processes)
 
 
 @pytest.fixture

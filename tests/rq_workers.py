@@ -14,9 +14,7 @@ stops) on the same settings. These fixtures are a plugin of the root conftest.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres import ROOT, PostgresDatabase, Process, start_process, wait_for
+from tests.postgres import ROOT, PostgresDatabase, Process, WorkerPool, start_process, wait_for
 
 SERVER_ENV = "TASKMANAGER_TEST_REDIS"
 MISSING_ENV = "TASKMANAGER_TEST_REDIS_MISSING"
@@ -82,13 +80,8 @@ def shell(database: PostgresDatabase, code: str) -> str:
     return done.stdout
 
 
-class RQWorkers:
+class RQWorkers(WorkerPool):
     """``rqworker`` processes on a test's database and Redis: ``start(n)``, ``stop()`` (also at teardown)."""
-
-    def __init__(self, database: PostgresDatabase, folder: Path) -> None:
-        self.database = database
-        self.folder = folder
-        self.processes: list[Process] = []
 
     def start(self, n: int = 1) -> list[Process]:
         started = []
@@ -113,18 +106,6 @@ class RQWorkers:
     def ran(self, job: str) -> dict[str, int]:
         """How many jobs whose call starts with ``job`` (RQ's log line) each worker started."""
         return {p.name: p.output().count(f"{QUEUE}: {job}") for p in self.processes}
-
-    def stop(self) -> None:
-        # All told at once (a warm shut-down each), then each waited for.
-        for process in self.processes:
-            if process.alive:
-                with contextlib.suppress(ProcessLookupError):
-                    process.popen.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            process.stop()
-
-    def output(self) -> str:
-        return "\n".join(f"--- {p.name} (pid {p.popen.pid})\n{p.output()}" for p in self.processes)
 
 
 @pytest.fixture

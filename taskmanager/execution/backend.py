@@ -48,12 +48,14 @@ backend (``taskmanager/execution/tasks/``) is the shortest complete example.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
+
+from taskmanager.models import Task
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
 
-    from taskmanager.models import Report, Task
+    from taskmanager.models import Report
 
 
 class LaunchError(Exception):
@@ -68,6 +70,35 @@ def refuse_if_running(task: Task) -> None:
             f'Task "{task.name}" is running. Wait for its report, or stop it first if its run was '
             "interrupted (restart_despooled_tasks closes such runs)."
         )
+
+
+class NextRide(NamedTuple):
+    """The next ride of a repeating task: when, and the first ride of its grid."""
+
+    at: datetime.datetime | None
+    anchor: datetime.datetime
+
+
+def next_ride_after(
+    task: Task, *, replacing: str, after: datetime.datetime, anchor: datetime.datetime | None
+) -> NextRide | None:
+    """After a ride that waited for ``replacing`` (a spool file, a token): the task's next ride
+    on its grid (:mod:`taskmanager.scheduling`), for the backend to queue.
+
+    None when the task no longer waits for ``replacing`` (stopped, launched again meanwhile:
+    that launch decides), and for a task that does not repeat, which is made idle here (only
+    while it still waits for ``replacing``).
+    """
+    task.refresh_from_db()
+    if task.spooler_id != replacing:
+        return None
+    if not task.repetition_period:
+        Task.objects.filter(pk=task.pk, spooler_id=replacing).update(
+            status=Task.STATUS_IDLE, spooler_id="", cached_next_ride=None
+        )
+        return None
+    anchor = task.scheduling or anchor or after
+    return NextRide(task.get_next_ride(after=after, anchor=anchor), anchor)
 
 
 class Backend:

@@ -1,8 +1,11 @@
 """taskmanager.execution.backend: the interface every execution backend implements."""
 
-import pytest
+import datetime
 
-from taskmanager.execution.backend import Backend, LaunchError, refuse_if_running
+import pytest
+from django.utils import timezone
+
+from taskmanager.execution.backend import Backend, LaunchError, NextRide, next_ride_after, refuse_if_running
 from taskmanager.models import Report, Task
 from tests.execution.factories import make_task
 
@@ -53,3 +56,36 @@ def test_a_launch_error_is_an_ordinary_error_carrying_its_message() -> None:
     error = LaunchError('Task "nightly" is running.')
     assert isinstance(error, Exception)
     assert str(error) == 'Task "nightly" is running.'
+
+
+@pytest.mark.django_db
+def test_after_a_ride_a_repeating_task_gets_its_next_ride_on_its_grid() -> None:
+    start = datetime.datetime(2026, 11, 29, 2, 0, tzinfo=datetime.timezone.utc)
+    task = make_task(repetition_period=Task.REPETITION_PERIOD_MINUTE, repetition_rate=10)
+    Task.objects.filter(pk=task.pk).update(status=Task.STATUS_STARTED, spooler_id="ride-1")
+
+    following = next_ride_after(
+        task, replacing="ride-1", after=start + datetime.timedelta(minutes=25), anchor=start
+    )
+
+    assert following == NextRide(at=start + datetime.timedelta(minutes=30), anchor=start)
+
+
+@pytest.mark.django_db
+def test_after_a_ride_a_task_that_does_not_repeat_is_made_idle() -> None:
+    task = make_task()
+    Task.objects.filter(pk=task.pk).update(status=Task.STATUS_STARTED, spooler_id="ride-1")
+
+    assert next_ride_after(task, replacing="ride-1", after=timezone.now(), anchor=None) is None
+    task.refresh_from_db()
+    assert (task.status, task.spooler_id) == (Task.STATUS_IDLE, "")
+
+
+@pytest.mark.django_db
+def test_after_a_ride_a_task_launched_again_meanwhile_is_left_to_that_launch() -> None:
+    task = make_task(repetition_period=Task.REPETITION_PERIOD_MINUTE, repetition_rate=10)
+    Task.objects.filter(pk=task.pk).update(status=Task.STATUS_SCHEDULED, spooler_id="ride-2")
+
+    assert next_ride_after(task, replacing="ride-1", after=timezone.now(), anchor=None) is None
+    task.refresh_from_db()
+    assert (task.status, task.spooler_id) == (Task.STATUS_SCHEDULED, "ride-2")

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from taskmanager import scheduling
+from taskmanager.execution.backend import next_ride_after
 from taskmanager.models import Task
 
 TOKEN_PREFIX = "tasks:"
@@ -139,17 +140,10 @@ def next_ride(
     Only while the task still has the token ``replacing`` (not stopped, not launched
     again meanwhile); None otherwise, and for a task that does not repeat.
     """
-    task.refresh_from_db()
-    if task.spooler_id != replacing:
+    following = next_ride_after(task, replacing=replacing, after=after, anchor=anchor)
+    if following is None:
         return None
-    if not task.repetition_period:
-        Task.objects.filter(pk=task.pk, spooler_id=replacing).update(
-            status=Task.STATUS_IDLE, spooler_id="", cached_next_ride=None
-        )
-        return None
-    anchor = task.scheduling or anchor or after
-    ride = task.get_next_ride(after=after, anchor=anchor)
-    return wait_for(task, ride, anchor=anchor, replacing=replacing)
+    return wait_for(task, following.at, anchor=following.anchor, replacing=replacing)
 
 
 def stop(task: Task) -> None:

@@ -30,7 +30,7 @@ import os
 from django.utils import timezone
 
 from taskmanager import scheduling
-from taskmanager.execution.backend import LaunchError, refuse_if_running
+from taskmanager.execution.backend import LaunchError, next_ride_after, refuse_if_running
 from taskmanager.execution.running import exec_command_task
 from taskmanager.execution.uwsgi.spoolfiles import (
     JOB_TASK,
@@ -152,19 +152,12 @@ def spool_next_ride(
     launched again meanwhile). Returns the new spool file's path, if any.
     Outside uWSGI the file goes to ``directory``, by default that of ``replacing``.
     """
-    task.refresh_from_db()
-    if task.spooler_id != replacing:
+    following = next_ride_after(task, replacing=replacing, after=after, anchor=anchor)
+    if following is None:
         return None
-    if not task.repetition_period:
-        Task.objects.filter(pk=task.pk, spooler_id=replacing).update(
-            status=Task.STATUS_IDLE, spooler_id="", cached_next_ride=None
-        )
-        return None
-    anchor = task.scheduling or anchor or after
-    ride = task.get_next_ride(after=after, anchor=anchor)
     if directory is None and not has_spooler():
         directory = os.path.dirname(replacing)
-    return spool(task, ride, anchor=anchor, directory=directory, replacing=replacing)
+    return spool(task, following.at, anchor=following.anchor, directory=directory, replacing=replacing)
 
 
 def _own_path(name: str) -> str:
