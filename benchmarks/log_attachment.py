@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -33,7 +32,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from benchmarks.logs import MB, best_time, peak_memory, write_log  # noqa: E402
+from benchmarks.logs import MB, best_time, each_log, peak_memory  # noqa: E402
 from taskmanager.notifications.channels.mail.log_attachment import (  # noqa: E402
     DEFAULT_MAX_BYTES,
     build_log_attachment,
@@ -76,15 +75,7 @@ def main() -> int:
         (QUICK_SIZES, QUICK_CAP, 1) if options.quick else (FULL_SIZES, DEFAULT_MAX_BYTES, options.repeat)
     )
 
-    rows: list[Row] = []
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "run.log"
-        for size_mb in sizes:
-            for one_line in (False, True):
-                write_log(path, size_mb * MB, one_line=one_line)
-                kind = f"{size_mb} MB, {'one line' if one_line else 'lines'}"
-                rows.append(measure(path, kind, cap, repeat))
-                path.unlink()
+    rows = [measure(path, kind, cap, repeat) for path, kind, _size in each_log(sizes)]
     print(f"cap {cap / MB:g} MB, target: peak under {(cap + ROOM) / MB:g} MB")
     head = ("log", "time", "peak memory", "attached", "result")
     cells = [(*row[:-1], "PASS" if row[-1] else "FAIL") for row in rows]

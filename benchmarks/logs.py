@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,18 @@ def write_log(path: Path, size: int, *, one_line: bool) -> None:
             line = b"2026-01-01 00:00:00 INFO imported a row with an ordinary amount of text\n"
             line = line.rjust(80, b" ")
             fh.write(line * (size // len(line)))
+
+
+def each_log(sizes: Iterable[int]) -> Iterator[tuple[Path, str, int]]:
+    """A log of each size in MB, of ordinary lines and then ending in one huge line, written in
+    turn in a temporary folder and removed after: (its path, what it is, its size in MB)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "run.log"
+        for size_mb in sizes:
+            for one_line in (False, True):
+                write_log(path, size_mb * MB, one_line=one_line)
+                yield path, f"{size_mb} MB, {'one line' if one_line else 'lines'}", size_mb
+                path.unlink()
 
 
 def tail(path: Path) -> int:
@@ -131,14 +143,8 @@ def main() -> int:
     sizes, repeat = (QUICK_SIZES, 1) if options.quick else (FULL_SIZES, options.repeat)
 
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "run.log"
-        for size_mb in sizes:
-            for one_line in (False, True):
-                write_log(path, size_mb * MB, one_line=one_line)
-                kind = f"{size_mb} MB, {'one line' if one_line else 'lines'}"
-                rows.extend(measure(path, kind, size_mb, repeat))
-                path.unlink()
+    for path, kind, size_mb in each_log(sizes):
+        rows.extend(measure(path, kind, size_mb, repeat))
     print_table(rows)
     missed = sum(not row[-1] for row in rows)
     print("every target met" if not missed else f"{missed} target(s) missed")

@@ -45,18 +45,25 @@ T = TypeVar("T")
 _names = itertools.count(1)
 
 
-def server_url() -> str:
-    """The server's URL; skips the test, saying why, when there is none."""
-    url = os.environ.get(SERVER_ENV)
+def url_or_skip(server: str, script: str, url_env: str, missing_env: str, run: str) -> str:
+    """The URL of the ``server`` that scripts/``script`` started, from ``url_env``; skips the
+    test, saying why (``missing_env``: the script's reason), when there is none."""
+    url = os.environ.get(url_env)
     if url:
         return url
-    why = os.environ.get(MISSING_ENV)
+    why = os.environ.get(missing_env)
     if why:
-        pytest.skip(f"No PostgreSQL: scripts/postgres.sh could not start one ({why})")
+        pytest.skip(f"No {server}: scripts/{script} could not start one ({why})")
     pytest.skip(
-        f"No PostgreSQL: {SERVER_ENV} is not set. Run through scripts/postgres.sh, which starts one: "
-        f"scripts/postgres.sh .venv/bin/pytest -m postgres (the test command does, on its newest leg)"
+        f"No {server}: {url_env} is not set. Run through scripts/{script}, which starts one: "
+        f"{run} (the test command does, on its newest leg)"
     )
+
+
+def server_url() -> str:
+    """The PostgreSQL server's URL; skips the test, saying why, when there is none."""
+    run = "scripts/postgres.sh .venv/bin/pytest -m postgres"
+    return url_or_skip("PostgreSQL", "postgres.sh", SERVER_ENV, MISSING_ENV, run)
 
 
 def admin_sql(url: str, *statements: str) -> None:

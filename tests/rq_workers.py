@@ -14,7 +14,6 @@ stops) on the same settings. These fixtures are a plugin of the root conftest.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres import ROOT, PostgresDatabase, Process, WorkerPool, start_process, wait_for
+from tests.postgres import ROOT, PostgresDatabase, Process, WorkerPool, start_process, url_or_skip, wait_for
 
 SERVER_ENV = "TASKMANAGER_TEST_REDIS"
 MISSING_ENV = "TASKMANAGER_TEST_REDIS_MISSING"
@@ -31,18 +30,9 @@ QUEUE = "taskmanager"
 
 
 def redis_url() -> str:
-    """The server's URL; skips the test, saying why, when there is none."""
-    url = os.environ.get(SERVER_ENV)
-    if url:
-        return url
-    why = os.environ.get(MISSING_ENV)
-    if why:
-        pytest.skip(f"No Redis: scripts/redis.sh could not start one ({why})")
-    pytest.skip(
-        f"No Redis: {SERVER_ENV} is not set. Run through scripts/redis.sh, which starts one: "
-        f"scripts/postgres.sh scripts/redis.sh .venv/bin/pytest -m redis (the test command does, on its "
-        f"newest leg)"
-    )
+    """The Redis server's URL; skips the test, saying why, when there is none."""
+    run = "scripts/postgres.sh scripts/redis.sh .venv/bin/pytest -m redis"
+    return url_or_skip("Redis", "redis.sh", SERVER_ENV, MISSING_ENV, run)
 
 
 def rq_env(database: PostgresDatabase, url: str) -> dict[str, str]:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from taskmanager.models import AppCommand, Report, Task
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.runs.file_project import ROOT, project_env
 
 pytestmark = pytest.mark.usefixtures("media_root")
 
@@ -103,15 +100,7 @@ def test_runtask_never_runs_system_checks() -> None:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A migrated database file with one task per outcome, and the environment to use it."""
-    folder = tmp_path_factory.mktemp("runtask")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings_filedb",
-        "PYTHONPATH": str(ROOT),
-        "TASKMANAGER_TEST_DB": str(folder / "db.sqlite3"),
-        "TASKMANAGER_TEST_MEDIA_ROOT": str(folder / "media"),
-    }
-    manage(env, "migrate", "-v", "0")
+    env = project_env(tmp_path_factory.mktemp("runtask"))
     manage(
         env,
         "shell",

@@ -3,7 +3,6 @@
 import datetime
 import json
 import logging
-import os
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from taskmanager.notifications.policy_state import judge, resume, snooze, would_
 from taskmanager.notifications.records import prune_deliveries
 from tests.notifications.sequences import SEQUENCE, a_task, report_of
 from tests.postgres import PostgresDatabase
+from tests.runs.file_project import project_env
 
 LOCMEM = "taskmanager.notifications.channels.locmem.LocmemTransport"
 
@@ -245,16 +245,9 @@ NEW_TASK = "from tests.notifications.sequences import a_task\nprint(a_task().pk)
 def race_project(tmp_path: Path) -> tuple[dict[str, str], int]:
     """A migrated database file (SQLite) with one task: the task's id and the environment of
     the worker processes."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings_filedb",
-        "PYTHONPATH": str(ROOT),
-        "TASKMANAGER_TEST_DB": str(tmp_path / "db.sqlite3"),
-        "TASKMANAGER_TEST_DB_TIMEOUT": "30",
-        "TASKMANAGER_TEST_MEDIA_ROOT": str(tmp_path / "media"),
-        "TASKMANAGER_TEST_HANDLERS": json.dumps(RACE_HANDLERS),
-    }
-    _manage(env, "migrate", "-v", "0")
+    env = project_env(
+        tmp_path, TASKMANAGER_TEST_DB_TIMEOUT="30", TASKMANAGER_TEST_HANDLERS=json.dumps(RACE_HANDLERS)
+    )
     task_id = int(_manage(env, "shell", "-c", NEW_TASK, capture=True).split()[-1])
     return env, task_id
 

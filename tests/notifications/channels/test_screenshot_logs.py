@@ -1,29 +1,14 @@
 """scripts/screenshot_logs.py: the docs' pictures of the log attached to a mail and replied in a
 Slack thread, in headless chromium."""
 
-import importlib.util
-import struct
-from pathlib import Path
-
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "screenshot_logs.py"
+from tests import screenshots
+from tests.screenshots import png_size
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("screenshot_logs", SCRIPT)
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    header = path.read_bytes()[:24]
-    assert header[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", header[16:24])
-    return width, height
+    return screenshots.load_script("screenshot_logs")
 
 
 def test_the_mail_page_shows_the_attachment_and_the_note_of_the_cut(tmp_path):

@@ -1,30 +1,14 @@
 """scripts/screenshot_mails.py: the docs' screenshots of the default HTML mail, in headless chromium."""
 
-import importlib.util
-import struct
-from pathlib import Path
-
 import pytest
 
+from tests import screenshots
 from tests.notifications.html_checks import css_left_uninlined
-
-SCRIPT = Path(__file__).resolve().parents[4] / "scripts" / "screenshot_mails.py"
+from tests.screenshots import png_size
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("screenshot_mails", SCRIPT)
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    header = path.read_bytes()[:24]
-    assert header[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", header[16:24])
-    return width, height
+    return screenshots.load_script("screenshot_mails")
 
 
 @pytest.mark.browser
