@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "taskmanager.scheduling",
             "taskmanager.extra",
             "taskmanager.logfiles",
+            "taskmanager.statements",
             "taskmanager.notification_state",
             "taskmanager.deliveries",
             "taskmanager.execution_state",

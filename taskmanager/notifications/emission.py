@@ -33,6 +33,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -294,7 +295,9 @@ class _Round:
         ready = [job for job in self.jobs if job.outcome is not None and job.delivery and not job.recorded]
         if not ready:
             return
-        with transaction.atomic():
+        # One outcome is one statement, committed on its own: a transaction around it would
+        # only add its own two round trips.
+        with transaction.atomic() if len(ready) > 1 else nullcontext():
             for job in ready:
                 record(job.delivery, job.outcome, job.handler)  # type: ignore[arg-type]
                 job.recorded = True

@@ -28,12 +28,13 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
-from taskmanager.models import HandlerState, Task
+from taskmanager.models import HandlerState, Task, TaskCategory
 from taskmanager.notification_state import snoozed_until_resumed
 from taskmanager.notifications.handlers import NotificationHandler
 from taskmanager.notifications.policy import Decision, State, decide
 from taskmanager.notifications.records import create_skipped
 from taskmanager.results import Result, level_of_result
+from taskmanager.statements import insert_rows, select_rows, select_values, update_row
 
 if TYPE_CHECKING:
     from taskmanager.models import Report
@@ -84,7 +85,7 @@ def _ensure_rows(task_id: int, names: Iterable[str]) -> None:
     """A state row per handler name, created race-free (see the module's docstring)."""
     rows = [HandlerState(task_id=task_id, handler=name) for name in sorted(names)]
     if connections[HandlerState.objects.db].features.supports_ignore_conflicts:
-        HandlerState.objects.bulk_create(rows, ignore_conflicts=True)
+        insert_rows(rows, ignore_conflicts=True)
         return
     for row in rows:
         try:
@@ -94,14 +95,17 @@ def _ensure_rows(task_id: int, names: Iterable[str]) -> None:
             pass
 
 
-def _task_now(report: Report) -> tuple[datetime | None, str | None]:
+def _task_now(report: Report, handlers: list[NotificationHandler]) -> tuple[datetime | None, str | None]:
     """The task's snooze and category name, read fresh: a snooze set, or a category changed,
-    while the task ran counts."""
-    return (
-        Task.objects.filter(pk=report.task_id)
-        .values_list("notifications_snoozed_until", "category__name")
-        .get()
-    )
+    while the task ran counts. The name is read only when a handler's route asks for it."""
+    rows = select_values(Task, ("notifications_snoozed_until", "category_id"), {"id": report.task_id})
+    if not rows:
+        raise Task.DoesNotExist(f"task {report.task_id} of report {report.pk} no longer exists")
+    [(snoozed, category_id)] = rows
+    if category_id is None or not any(handler.route.asks_category for handler in handlers):
+        return snoozed, None
+    names = select_values(TaskCategory, ("name",), {"id": category_id})
+    return snoozed, names[0][0] if names else None
 
 
 def _route(
@@ -142,23 +146,25 @@ def judge(
     if result is None or not handlers:
         return {handler.name: Decision(False) for handler in handlers}
     now = now or timezone.now()
-    snoozed_until, category = _task_now(report)
+    snoozed_until, category = _task_now(report, handlers)
     decisions, routed = _route(report, result, handlers, category)
     with transaction.atomic():
         if routed:
             _ensure_rows(report.task_id, routed)
-            locked = HandlerState.objects.select_for_update().filter(
-                task_id=report.task_id, handler__in=routed
+            rows = select_rows(
+                HandlerState,
+                {"task_id": report.task_id, "handler": list(routed)},
+                order_by="handler",
+                for_update=True,
             )
-            rows = list(locked.order_by("handler"))
             for row in rows:
                 decision, state = _decide(
                     report, result, routed[row.handler], state_of(row), snoozed_until, now
                 )
                 decisions[row.handler] = decision
-                # One plain UPDATE per row: bulk_update's CASE expressions cost more to build
-                # than a few statements (a handful of handlers per task) cost to run.
-                HandlerState.objects.filter(pk=row.pk).update(**_values(state, now))
+                # One plain UPDATE per row, written once: bulk_update's CASE expressions cost
+                # more to build than a few statements (a handful of handlers per task) cost to run.
+                update_row(HandlerState, row.pk, _values(state, now))
         skipped = {name: d for name, d in decisions.items() if d.recorded and not d.send}
         if skipped:
             create_skipped(report, skipped, result)
@@ -195,7 +201,7 @@ def would_decide(
     if result is None or not handlers:
         return {handler.name: Decision(False) for handler in handlers}
     now = now or timezone.now()
-    snoozed_until, category = _task_now(report)
+    snoozed_until, category = _task_now(report, handlers)
     decisions, routed = _route(report, result, handlers, category)
     states = {
         row.handler: state_of(row)

@@ -73,6 +73,11 @@ class Route:
         """Whether every task is routed (no key given)."""
         return self == Route()
 
+    @property
+    def asks_category(self) -> bool:
+        """Whether the task's category decides (``categories`` or ``exclude_categories`` given)."""
+        return self.categories is not None or self.exclude_categories is not None
+
     def refusal(self, task: str, category: str | None) -> str | None:
         """Why a task named ``task`` in ``category`` is not routed here (the reason a skipped
         record shows), or None when it is."""
