@@ -7,7 +7,11 @@ Run from the repository root::
     .venv/bin/python benchmarks/notifications.py --only 2   # one target (repeatable)
 
 SQLite runs in WAL mode with synchronous=NORMAL; ``--journal delete`` gives
-SQLite's default journal, which waits for the disk at every commit.
+SQLite's default journal, which waits for the disk at every commit. ``--database-url``
+runs it on a scratch PostgreSQL database instead (issue 16: every figure on both)::
+
+    scripts/postgres.sh bash -c '.venv/bin/python benchmarks/notifications.py --database-url "$TASKMANAGER_TEST_POSTGRES"'
+
 
 It migrates a database file in a temporary folder (``benchmarks/settings.py``),
 starts the loopback Slack fake and SMTP server in a process of their own
@@ -60,6 +64,11 @@ def parse_options() -> argparse.Namespace:
         "the disk is flushed at every commit)",
     )
     parser.add_argument(
+        "--database-url",
+        help="a scratch database (postgresql://...) instead of a SQLite file: it is migrated and "
+        "filled (also TASKMANAGER_BENCH_DATABASE_URL)",
+    )
+    parser.add_argument(
         "--only",
         type=int,
         action="append",
@@ -74,12 +83,17 @@ def main() -> int:
     options = parse_options()
     sizes = QUICK if options.quick else FULL
     wanted = set(options.only or TARGETS)
+    if options.database_url:  # the fresh processes of targets 6 and 7 inherit it
+        os.environ["TASKMANAGER_BENCH_DATABASE_URL"] = options.database_url
 
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="taskmanager-notify-bench-") as folder:
         setup_django(folder, options.journal)
         # The benchmarks import the models, which exist only once Django is set up.
+        from django.db import connection
         from django.test import override_settings
+
+        database = f"SQLite journal {options.journal}" if connection.vendor == "sqlite" else connection.vendor
 
         from benchmarks import (
             capture_cost,
@@ -116,7 +130,7 @@ def main() -> int:
     title = (
         f"Notifications benchmark{' (--quick: figures not meaningful)' if options.quick else ''}: "
         f"{os.cpu_count()} CPUs, load average {load:.2f} before it started, {elapsed:.0f} s, "
-        f"SQLite journal {options.journal}"
+        f"{database}"
     )
     print_table(rows, title)
     last_line, status = verdict(rows)
