@@ -10,7 +10,8 @@ SQLite runs in WAL mode with synchronous=NORMAL; ``--journal delete`` gives
 SQLite's default journal, which waits for the disk at every commit. ``--database-url``
 runs it on a scratch PostgreSQL database instead (issue 16: every figure on both)::
 
-    scripts/postgres.sh bash -c '.venv/bin/python benchmarks/notifications.py --database-url "$TASKMANAGER_TEST_POSTGRES"'
+    scripts/postgres.sh bash -c \
+        '.venv/bin/python benchmarks/notifications.py --database-url "$TASKMANAGER_TEST_POSTGRES"'
 
 
 It migrates a database file in a temporary folder (``benchmarks/settings.py``),

@@ -3,11 +3,13 @@
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.postgres import SERVER_ENV, server_url
+from tests.postgres import SERVER_ENV, admin_sql, server_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,6 +46,33 @@ def test_the_notifications_benchmark_runs_and_prints_its_table():
     assert targets == {"1", "2", "3", "4", "5", "6", "7"}
     assert any("PASS" in line or "FAIL" in line for line in lines)
     assert lines[-1] in ("every target met", *(f"{n} target(s) missed" for n in range(1, 30)))
+
+
+@pytest.fixture
+def scratch_postgres() -> Iterator[str]:
+    """The URL of an empty database on the test command's PostgreSQL, dropped afterwards."""
+    url = server_url()
+    name = f"taskmanager_bench_{os.getpid()}"
+    admin_sql(url, f'CREATE DATABASE "{name}"')
+    try:
+        yield urlsplit(url)._replace(path=f"/{name}").geturl()
+    finally:
+        admin_sql(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.timeout(300)
+def test_the_notifications_benchmark_runs_on_postgresql(scratch_postgres: str) -> None:
+    args = ("--quick", "--only", "1", "--only", "2", "--database-url", scratch_postgres)
+    done = run_benchmark("notifications.py", *args, timeout=280)
+
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("postgresql")
+    rows = [line for line in lines if line[:1].isdigit() and "target(s) missed" not in line]
+    assert {row.split()[0] for row in rows} == {"1", "2"}
 
 
 @pytest.mark.slow
