@@ -272,10 +272,11 @@ class _Round:
         for job in jobs:
             job.delivery = rows[job.handler.name]
         self.broken_rows.update((name, rows[name]) for name in new_broken)
-        with transaction.atomic():
-            for outcome in self.broken:
-                if outcome.handler in new_broken:
-                    record(self.broken_rows[outcome.handler], outcome)
+        if new_broken:
+            with transaction.atomic():
+                for outcome in self.broken:
+                    if outcome.handler in new_broken:
+                        record(self.broken_rows[outcome.handler], outcome)
 
     def start_sends(self) -> None:
         """Send each rendered message with a record: once every handler has rendered (no
