@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from taskmanager.arguments import ArgumentsError
 from taskmanager.conf import settings
 from taskmanager.notifications.filters import duration as duration_text
+from taskmanager.previous_report import previous_report
 from taskmanager.results import Result
 from taskmanager.text import clip, printable
 
@@ -94,19 +94,6 @@ def notification_extra(extra: dict[str, Any] | None) -> dict[str, Any]:
     if isinstance(summary, str):
         extra["summary"] = clip(printable(summary), SUMMARY_MAX_LENGTH)
     return extra
-
-
-def previous_report(report: Report) -> Report | None:
-    """The task's report before ``report`` (by start, then id); None for its first, or for a
-    report that is not saved (samples)."""
-    if report.pk is None or report.task_id is None or report._state.adding:
-        return None
-    started = report.invocation_datetime
-    before = type(report).objects.filter(
-        Q(invocation_datetime__lt=started) | Q(invocation_datetime=started, pk__lt=report.pk),
-        task_id=report.task_id,
-    )
-    return before.order_by("-invocation_datetime", "-id").first()
 
 
 def build_context(report: Report, *, handler: str, level: Result | None = None) -> dict[str, Any]:
