@@ -73,11 +73,11 @@ def task_arguments(report: Report) -> list[str]:
         return [report.task.arguments]
 
 
-def _local(value: datetime.datetime | None) -> datetime.datetime | None:
-    """In the current time zone when USE_TZ, as stored otherwise."""
+def _local(value: datetime.datetime | None, zone: datetime.tzinfo) -> datetime.datetime | None:
+    """In ``zone`` (the current time zone) when USE_TZ, as stored otherwise."""
     if value is None or timezone.is_naive(value):
         return value
-    return timezone.localtime(value)
+    return value.astimezone(zone)
 
 
 #: The most characters of ``extra["summary"]`` a notification shows (the report keeps it whole):
@@ -106,8 +106,10 @@ def build_context(report: Report, *, handler: str, level: Result | None = None) 
     result = report.result
     level = level if level is not None else result or Result.OK
     base = base_url()
-    started = _local(report.invocation_datetime)
-    ended = _local(report.end_datetime)
+    # Asked once: each look-up of the current time zone goes through asgiref's Local.
+    zone = timezone.get_current_timezone()
+    started = _local(report.invocation_datetime, zone)
+    ended = _local(report.end_datetime, zone)
     run_time = report.duration
     task = report.task
     previous = previous_report(report)
@@ -130,7 +132,7 @@ def build_context(report: Report, *, handler: str, level: Result | None = None) 
         "report_url": absolute(_reverse("admin:taskmanager_report_change", report.pk), base),
         "log_url": absolute(_reverse("log_viewer", report.pk), base),
         "handler": handler,
-        "now": _local(timezone.now()),
+        "now": _local(timezone.now(), zone),
         "extra": notification_extra(report.extra),
         # The notification policy's (docs/policy.rst): emission puts each handler's decision
         # in their place; alone (previews) the report is taken as a streak of one.
