@@ -12,10 +12,11 @@ override can extend one and replace a block.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
@@ -134,6 +135,24 @@ def _json_dumps(obj: Any, **kwargs: Any) -> str:
     return json.dumps(obj, default=_json_default, **kwargs)
 
 
+@functools.cache
+def environment_class() -> type[jinja2.Environment]:
+    """Jinja's Environment, each template's globals made one dict.
+
+    Jinja keeps them as a ChainMap over the environment's globals, so that a global added
+    later shows in templates loaded before; every render then copies the globals and the
+    context into the template's context through that ChainMap (about a tenth of rendering
+    a short template). Ours are set once, before any template is loaded (Jinja asks the same).
+    """
+    import jinja2  # on first use: most processes never render
+
+    class Environment(jinja2.Environment):
+        def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+            return {**self.globals, **(d or {})}
+
+    return Environment
+
+
 class Renderer:
     """The one Jinja environment of the notifications, and template resolution."""
 
@@ -142,7 +161,7 @@ class Renderer:
 
         self.roots = roots
         shipped = roots[-1].path
-        self.env = jinja2.Environment(
+        self.env = environment_class()(
             loader=jinja2.ChoiceLoader(
                 [
                     jinja2.PrefixLoader({SHIPPED_PREFIX: jinja2.FileSystemLoader(shipped)}),
@@ -161,6 +180,9 @@ class Renderer:
         self.env.filters.update(FILTERS)
         self.env.policies["json.dumps_function"] = _json_dumps
         self._resolved: dict[tuple[str, str, str, str | None], tuple[str, SearchRoot]] = {}
+        # The templates loaded, by name, when they are never reloaded: Jinja's own cache takes
+        # a lock and makes a weak reference at every look-up.
+        self._loaded: dict[str, jinja2.Template] | None = None if self.env.auto_reload else {}
         self._lock = threading.Lock()
 
     # -- finding -----------------------------------------------------------------
@@ -268,7 +290,13 @@ class Renderer:
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         import jinja2  # on first use: most processes never render
 
-        template = self.compile(name)
+        loaded = self._loaded
+        template = loaded.get(name) if loaded is not None else None
+        if template is None:
+            template = self.compile(name)
+            if loaded is not None:
+                with self._lock:
+                    loaded[name] = template
         try:
             return template.render(context)
         except NotificationTemplateError:
