@@ -20,13 +20,13 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.db import connections, router
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
-    from django.db.models import Model
+    from django.db.models import Field, Model
 
     from taskmanager.models import Report
 
@@ -61,6 +61,12 @@ _statements: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[type[Model], St
 _lock = threading.Lock()
 
 
+def _column(model: type[Model], name: str) -> Field[Any, Any]:
+    """The model's field ``name`` (``"pk"``: its primary key), a column of its table."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    return cast("Field[Any, Any]", field)
+
+
 def statement(model: type[Model], connection: BaseDatabaseWrapper) -> Statement:
     """``SELECT`` every column of the report before ``(task, start, id)``, newest first, one row."""
     known = _statements.get(connection)
@@ -70,13 +76,13 @@ def statement(model: type[Model], connection: BaseDatabaseWrapper) -> Statement:
     meta, ops = model._meta, connection.ops
     quote = ops.quote_name
     fields = meta.concrete_fields
-    task = quote(meta.get_field("task").column)
-    start = quote(meta.get_field("invocation_datetime").column)
-    pk = quote(meta.pk.column)  # type: ignore[union-attr]  # every model has one
+    task, start, pk = (
+        quote(str(_column(model, name).column)) for name in ("task", "invocation_datetime", "pk")
+    )
     sql = (
-        f"SELECT {', '.join(quote(field.column) for field in fields)} FROM {quote(meta.db_table)} "
+        f"SELECT {', '.join(quote(str(field.column)) for field in fields)} FROM {quote(meta.db_table)} "
         f"WHERE {task} = %s AND {start} <= %s AND NOT ({start} = %s AND {pk} >= %s) "
-        f"ORDER BY {start} DESC, {pk} DESC {ops.limit_offset_sql(None, 1)}"
+        f"ORDER BY {start} DESC, {pk} DESC {ops.limit_offset_sql(0, 1)}"
     )
     converters = []
     for index, field in enumerate(fields):
@@ -98,18 +104,14 @@ def previous_report(report: ReportT) -> ReportT | None:
     if report.pk is None or report.task_id is None or report._state.adding:
         return None
     model = type(report)
-    meta = model._meta
     alias = router.db_for_read(model)
     connection = connections[alias]
-    start = meta.get_field("invocation_datetime").get_db_prep_value(
-        report.invocation_datetime, connection, prepared=False
-    )
-    params = [
-        meta.get_field("task").get_db_prep_value(report.task_id, connection, prepared=False),
-        start,
-        start,
-        meta.pk.get_db_prep_value(report.pk, connection, prepared=False),  # type: ignore[union-attr]
-    ]
+
+    def prepared(name: str, value: Any) -> Any:
+        return _column(model, name).get_db_prep_value(value, connection, prepared=False)
+
+    start = prepared("invocation_datetime", report.invocation_datetime)
+    params = [prepared("task", report.task_id), start, start, prepared("pk", report.pk)]
     query = statement(model, connection)
     with connection.cursor() as cursor:
         cursor.execute(query.sql, params)
