@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from taskmanager.arguments import ArgumentsError
 from taskmanager.conf import settings
 from taskmanager.notifications.filters import duration as duration_text
+from taskmanager.notifications.links import report_path
 from taskmanager.previous_report import previous_report
 from taskmanager.results import Result
 from taskmanager.text import clip, printable
@@ -47,15 +47,6 @@ def base_url() -> str | None:
 
 def absolute(path: str | None, base: str | None) -> str | None:
     return f"{base}{path}" if path and base else None
-
-
-def _reverse(name: str, pk: int | None) -> str | None:
-    if pk is None:
-        return None
-    try:
-        return reverse(name, args=(pk,))
-    except NoReverseMatch:  # the project did not include taskmanager.urls / the admin
-        return None
 
 
 def command_label(task: Task) -> str:
@@ -129,15 +120,15 @@ def build_context(report: Report, *, handler: str, level: Result | None = None) 
         "ended": ended,
         "duration": run_time,
         "duration_text": duration_text(run_time),
-        "report_url": absolute(_reverse("admin:taskmanager_report_change", report.pk), base),
-        "log_url": absolute(_reverse("log_viewer", report.pk), base),
+        "report_url": absolute(report_path("admin:taskmanager_report_change", report.pk), base),
+        "log_url": absolute(report_path("log_viewer", report.pk), base),
         "handler": handler,
         "now": _local(timezone.now(), zone),
         "extra": notification_extra(report.extra),
         # The notification policy's (docs/policy.rst): emission puts each handler's decision
         # in their place; alone (previews) the report is taken as a streak of one.
         "previous": previous,
-        "previous_url": absolute(_reverse("admin:taskmanager_report_change", previous.pk), base)
+        "previous_url": absolute(report_path("admin:taskmanager_report_change", previous.pk), base)
         if previous
         else None,
         "event": "report",
