@@ -14,7 +14,7 @@ from django.utils import timezone
 from taskmanager.arguments import ArgumentsError
 from taskmanager.conf import settings
 from taskmanager.notifications.filters import duration as duration_text
-from taskmanager.notifications.links import report_path
+from taskmanager.notifications.links import Paths
 from taskmanager.previous_report import previous_report
 from taskmanager.results import Result
 from taskmanager.text import clip, printable
@@ -104,6 +104,7 @@ def build_context(report: Report, *, handler: str, level: Result | None = None) 
     run_time = report.duration
     task = report.task
     previous = previous_report(report)
+    paths = Paths()
     return {
         "report": report,
         "task": task,
@@ -120,15 +121,15 @@ def build_context(report: Report, *, handler: str, level: Result | None = None) 
         "ended": ended,
         "duration": run_time,
         "duration_text": duration_text(run_time),
-        "report_url": absolute(report_path("admin:taskmanager_report_change", report.pk), base),
-        "log_url": absolute(report_path("log_viewer", report.pk), base),
+        "report_url": absolute(paths.of("admin:taskmanager_report_change", report.pk), base),
+        "log_url": absolute(paths.of("log_viewer", report.pk), base),
         "handler": handler,
         "now": _local(timezone.now(), zone),
         "extra": notification_extra(report.extra),
         # The notification policy's (docs/policy.rst): emission puts each handler's decision
         # in their place; alone (previews) the report is taken as a streak of one.
         "previous": previous,
-        "previous_url": absolute(report_path("admin:taskmanager_report_change", previous.pk), base)
+        "previous_url": absolute(paths.of("admin:taskmanager_report_change", previous.pk), base)
         if previous
         else None,
         "event": "report",

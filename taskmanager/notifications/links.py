@@ -26,22 +26,29 @@ _shapes: dict[tuple[str, object, str, str | None], tuple[str, str] | None] = {}
 _lock = threading.Lock()
 
 
-def report_path(name: str, pk: int | None) -> str | None:
-    """``reverse(name, args=(pk,))``, or None when ``pk`` is None or the name is not routed
-    (the project did not include ``taskmanager.urls`` or the admin)."""
-    if pk is None:
-        return None
-    key = (name, get_resolver(get_urlconf()), get_script_prefix(), get_language())
-    try:
-        shape = _shapes[key]
-    except KeyError:
-        shape = _shape(name)
-        with _lock:
-            _shapes[key] = shape
-    if shape is None:
-        return _reverse(name, pk)
-    before, after = shape
-    return f"{before}{pk}{after}"
+class Paths:
+    """The reversals of this moment: made once for every path a context needs, as what the
+    paths depend on (the thread's URLconf, script prefix and language) is asked once."""
+
+    def __init__(self) -> None:
+        self._where = (get_resolver(get_urlconf()), get_script_prefix(), get_language())
+
+    def of(self, name: str, pk: int | None) -> str | None:
+        """``reverse(name, args=(pk,))``, or None when ``pk`` is None or the name is not routed
+        (the project did not include ``taskmanager.urls`` or the admin)."""
+        if pk is None:
+            return None
+        key = (name, *self._where)
+        try:
+            shape = _shapes[key]
+        except KeyError:
+            shape = _shape(name)
+            with _lock:
+                _shapes[key] = shape
+        if shape is None:
+            return _reverse(name, pk)
+        before, after = shape
+        return f"{before}{pk}{after}"
 
 
 def _shape(name: str) -> tuple[str, str] | None:
