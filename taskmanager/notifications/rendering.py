@@ -104,8 +104,10 @@ def bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
+@functools.cache
 def _autoescape(name: str | None) -> bool:
     # HTML parts escape; JSON parts use |tojson, Slack text |mrkdwn, and plain text is literal.
+    # Remembered by name: Jinja asks at every render and every import, for each new context.
     return name is not None and part_kind(name) in ("html", "xml")
 
 
@@ -117,22 +119,36 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-# Jinja's own keyword arguments for tojson (json.dumps_kwargs): one encoder serves every call.
-_ENCODER = json.JSONEncoder(sort_keys=True, default=_json_default)
+# An encoder per set of options (Jinja's own, sort_keys=True; tojson(indent=2) adds one): an
+# encoder keeps no state between calls, and building one per call was most of a short dump.
+_ENCODERS: dict[tuple[tuple[str, Any], ...], json.JSONEncoder] = {
+    (("sort_keys", True),): json.JSONEncoder(sort_keys=True, default=_json_default)
+}
+
+
+_NO_EFFECT_ON_A_STRING = frozenset({"sort_keys", "indent"})
 
 
 def _json_dumps(obj: Any, **kwargs: Any) -> str:
     """json.dumps for ``tojson`` that names an undefined variable instead of
     failing with "StrictUndefined is not JSON serializable".
 
-    Templates call it for every value they embed, mostly strings: those, and
-    anything with Jinja's default options, skip building a JSON encoder per call.
+    Templates call it for every value they embed, mostly strings: those skip the encoder,
+    and the others share one per set of options.
     """
-    if isinstance(obj, str):
+    if isinstance(obj, str) and kwargs.keys() <= _NO_EFFECT_ON_A_STRING:
         return encode_basestring_ascii(obj)
-    if kwargs == {"sort_keys": True}:
-        return _ENCODER.encode(obj)
-    return json.dumps(obj, default=_json_default, **kwargs)
+    try:
+        key = tuple(sorted(kwargs.items()))
+        encoder = _ENCODERS.get(key)
+    except TypeError:  # an option json.dumps takes that is not hashable: no sharing
+        return json.dumps(obj, default=_json_default, **kwargs)
+    if encoder is None:
+        if "cls" in kwargs or "default" in kwargs:  # json.dumps's own, not the encoder's
+            return json.dumps(obj, default=_json_default, **kwargs)
+        encoder = json.JSONEncoder(default=_json_default, **kwargs)
+        _ENCODERS[key] = encoder
+    return encoder.encode(obj)
 
 
 @functools.cache

@@ -139,7 +139,16 @@ JSON_VALUES = [
 
 
 @pytest.mark.parametrize("value", JSON_VALUES)
-@pytest.mark.parametrize("options", [{"sort_keys": True}, {"sort_keys": True, "indent": 2}, {}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"sort_keys": True},
+        {"sort_keys": True, "indent": 2},
+        {},
+        {"separators": [",", ":"]},
+        {"ensure_ascii": False},
+    ],
+)
 def test_tojson_dumps_exactly_as_json_dumps(value, options):
     assert _json_dumps(value, **options) == json.dumps(value, **options)
 
