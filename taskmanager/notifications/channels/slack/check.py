@@ -111,9 +111,9 @@ def within_sdk_checks(block: Mapping[str, Any]) -> bool:
     context elements; markdown text); anything else goes through slack_sdk.
     """
     kind = block.get("type")
-    slots = BLOCK_TEXT.get(kind) if isinstance(kind, str) else None
-    if slots is None or not block.keys() <= _BLOCK_KEYS[kind]:
+    if not isinstance(kind, str) or kind not in BLOCK_TEXT or not block.keys() <= _BLOCK_KEYS[kind]:
         return False
+    slots = BLOCK_TEXT[kind]
     block_id = block.get("block_id")
     if block_id is not None and not (isinstance(block_id, str) and len(block_id) <= BLOCK_ID):
         return False
