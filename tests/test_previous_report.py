@@ -1,9 +1,10 @@
 import datetime
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from taskmanager.models import Report, Task
+from taskmanager.models import AppCommand, Report, Task
 from taskmanager.previous_report import previous_report
 
 
@@ -96,3 +97,39 @@ def test_without_time_zone_support_the_times_stay_naive(settings, make_report):
     assert found == first
     assert found is not None
     assert found.invocation_datetime == started
+
+
+class ReadFromPostgres:
+    """Reads of reports go to the test's PostgreSQL database (``using("postgres")``)."""
+
+    def db_for_read(self, model: type, **hints: object) -> str:
+        return "postgres"
+
+
+@pytest.mark.postgres
+def test_on_postgresql_it_is_the_instance_the_orm_reads(postgres_db, settings):
+    settings.DATABASE_ROUTERS = [f"{__name__}.ReadFromPostgres"]
+    command = AppCommand.objects.using("postgres").create(app_name="sampleapp", name="sample")
+    task = Task.objects.using("postgres").create(name="nightly import", command=command)
+    started = datetime.datetime(2026, 3, 1, 2, 0, tzinfo=datetime.timezone.utc)
+    made = [
+        Report.objects.using("postgres").create(
+            task=task,
+            invocation_result=result,
+            invocation_datetime=started + datetime.timedelta(hours=hours),
+            extra={"summary": "rows", "n": hours},
+            notifications_disabled=hours == 1,
+        )
+        for result, hours in (("failed", 0), ("errors", 1), ("ok", 1), ("ok", 2))
+    ]
+
+    found = [previous_report(report) for report in made]
+
+    assert [report.pk if report else None for report in found] == [None, made[0].pk, made[1].pk, made[2].pk]
+    for report in found[1:]:
+        assert report is not None
+        expected = Report.objects.using("postgres").get(pk=report.pk)
+        for field in Report._meta.concrete_fields:
+            value, wanted = getattr(report, field.attname), getattr(expected, field.attname)
+            assert (value, type(value)) == (wanted, type(wanted)), field.name
+        assert report._state.db == "postgres"
