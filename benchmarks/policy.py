@@ -45,8 +45,8 @@ def main() -> None:
 
         from taskmanager.models import AppCommand, Report, Task
         from taskmanager.notifications.config import get_handlers
-        from taskmanager.notifications.context import previous_report
         from taskmanager.notifications.policy_state import judge
+        from taskmanager.previous_report import previous_report
 
         command = AppCommand.objects.create(app_name="django.core", name="check")
         task, handlers = Task.objects.create(name="Nightly import", command=command), get_handlers()

@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "taskmanager.notification_state",
             "taskmanager.deliveries",
             "taskmanager.execution_state",
+            "taskmanager.previous_report",
             "taskmanager.models",
             "taskmanager.migrations",
             "taskmanager.migrations.*",

@@ -70,7 +70,7 @@ def test_the_report_list_order_is_read_from_an_index_not_sorted(db):
 
 
 def test_the_report_before_a_report_is_read_from_the_tasks_index_not_sorted(db, make_report):
-    from taskmanager.notifications.context import previous_report
+    from taskmanager.previous_report import previous_report
 
     report = make_report("errors")
     with CaptureQueriesContext(connection) as queries:

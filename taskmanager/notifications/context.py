@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from taskmanager.arguments import ArgumentsError
 from taskmanager.conf import settings
 from taskmanager.notifications.filters import duration as duration_text
+from taskmanager.notifications.links import Paths
+from taskmanager.previous_report import previous_report
 from taskmanager.results import Result
 from taskmanager.text import clip, printable
 
@@ -49,15 +49,6 @@ def absolute(path: str | None, base: str | None) -> str | None:
     return f"{base}{path}" if path and base else None
 
 
-def _reverse(name: str, pk: int | None) -> str | None:
-    if pk is None:
-        return None
-    try:
-        return reverse(name, args=(pk,))
-    except NoReverseMatch:  # the project did not include taskmanager.urls / the admin
-        return None
-
-
 def command_label(task: Task) -> str:
     """``"app: command"``; also for an unsaved task holding an unsaved command (samples)."""
     try:
@@ -73,11 +64,11 @@ def task_arguments(report: Report) -> list[str]:
         return [report.task.arguments]
 
 
-def _local(value: datetime.datetime | None) -> datetime.datetime | None:
-    """In the current time zone when USE_TZ, as stored otherwise."""
+def _local(value: datetime.datetime | None, zone: datetime.tzinfo) -> datetime.datetime | None:
+    """In ``zone`` (the current time zone) when USE_TZ, as stored otherwise."""
     if value is None or timezone.is_naive(value):
         return value
-    return timezone.localtime(value)
+    return value.astimezone(zone)
 
 
 #: The most characters of ``extra["summary"]`` a notification shows (the report keeps it whole):
@@ -96,19 +87,6 @@ def notification_extra(extra: dict[str, Any] | None) -> dict[str, Any]:
     return extra
 
 
-def previous_report(report: Report) -> Report | None:
-    """The task's report before ``report`` (by start, then id); None for its first, or for a
-    report that is not saved (samples)."""
-    if report.pk is None or report.task_id is None or report._state.adding:
-        return None
-    started = report.invocation_datetime
-    before = type(report).objects.filter(
-        Q(invocation_datetime__lt=started) | Q(invocation_datetime=started, pk__lt=report.pk),
-        task_id=report.task_id,
-    )
-    return before.order_by("-invocation_datetime", "-id").first()
-
-
 def build_context(report: Report, *, handler: str, level: Result | None = None) -> dict[str, Any]:
     """The template context for ``report`` as handler ``handler`` sends it.
 
@@ -119,11 +97,14 @@ def build_context(report: Report, *, handler: str, level: Result | None = None) 
     result = report.result
     level = level if level is not None else result or Result.OK
     base = base_url()
-    started = _local(report.invocation_datetime)
-    ended = _local(report.end_datetime)
+    # Asked once: each look-up of the current time zone goes through asgiref's Local.
+    zone = timezone.get_current_timezone()
+    started = _local(report.invocation_datetime, zone)
+    ended = _local(report.end_datetime, zone)
     run_time = report.duration
     task = report.task
     previous = previous_report(report)
+    paths = Paths()
     return {
         "report": report,
         "task": task,
@@ -140,15 +121,15 @@ def build_context(report: Report, *, handler: str, level: Result | None = None) 
         "ended": ended,
         "duration": run_time,
         "duration_text": duration_text(run_time),
-        "report_url": absolute(_reverse("admin:taskmanager_report_change", report.pk), base),
-        "log_url": absolute(_reverse("log_viewer", report.pk), base),
+        "report_url": absolute(paths.of("admin:taskmanager_report_change", report.pk), base),
+        "log_url": absolute(paths.of("log_viewer", report.pk), base),
         "handler": handler,
-        "now": _local(timezone.now()),
+        "now": _local(timezone.now(), zone),
         "extra": notification_extra(report.extra),
         # The notification policy's (docs/policy.rst): emission puts each handler's decision
         # in their place; alone (previews) the report is taken as a streak of one.
         "previous": previous,
-        "previous_url": absolute(_reverse("admin:taskmanager_report_change", previous.pk), base)
+        "previous_url": absolute(paths.of("admin:taskmanager_report_change", previous.pk), base)
         if previous
         else None,
         "event": "report",

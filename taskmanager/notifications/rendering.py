@@ -12,10 +12,11 @@ override can extend one and replace a block.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
@@ -103,8 +104,10 @@ def bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
+@functools.cache
 def _autoescape(name: str | None) -> bool:
     # HTML parts escape; JSON parts use |tojson, Slack text |mrkdwn, and plain text is literal.
+    # Remembered by name: Jinja asks at every render and every import, for each new context.
     return name is not None and part_kind(name) in ("html", "xml")
 
 
@@ -116,22 +119,54 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-# Jinja's own keyword arguments for tojson (json.dumps_kwargs): one encoder serves every call.
-_ENCODER = json.JSONEncoder(sort_keys=True, default=_json_default)
+# An encoder per set of options (Jinja's own, sort_keys=True; tojson(indent=2) adds one): an
+# encoder keeps no state between calls, and building one per call was most of a short dump.
+_ENCODERS: dict[tuple[tuple[str, Any], ...], json.JSONEncoder] = {
+    (("sort_keys", True),): json.JSONEncoder(sort_keys=True, default=_json_default)
+}
+
+
+_NO_EFFECT_ON_A_STRING = frozenset({"sort_keys", "indent"})
 
 
 def _json_dumps(obj: Any, **kwargs: Any) -> str:
     """json.dumps for ``tojson`` that names an undefined variable instead of
     failing with "StrictUndefined is not JSON serializable".
 
-    Templates call it for every value they embed, mostly strings: those, and
-    anything with Jinja's default options, skip building a JSON encoder per call.
+    Templates call it for every value they embed, mostly strings: those skip the encoder,
+    and the others share one per set of options.
     """
-    if isinstance(obj, str):
+    if isinstance(obj, str) and kwargs.keys() <= _NO_EFFECT_ON_A_STRING:
         return encode_basestring_ascii(obj)
-    if kwargs == {"sort_keys": True}:
-        return _ENCODER.encode(obj)
-    return json.dumps(obj, default=_json_default, **kwargs)
+    try:
+        key = tuple(sorted(kwargs.items()))
+        encoder = _ENCODERS.get(key)
+    except TypeError:  # an option json.dumps takes that is not hashable: no sharing
+        return json.dumps(obj, default=_json_default, **kwargs)
+    if encoder is None:
+        if "cls" in kwargs or "default" in kwargs:  # json.dumps's own, not the encoder's
+            return json.dumps(obj, default=_json_default, **kwargs)
+        encoder = json.JSONEncoder(default=_json_default, **kwargs)
+        _ENCODERS[key] = encoder
+    return encoder.encode(obj)
+
+
+@functools.cache
+def environment_class() -> type[jinja2.Environment]:
+    """Jinja's Environment, each template's globals made one dict.
+
+    Jinja keeps them as a ChainMap over the environment's globals, so that a global added
+    later shows in templates loaded before; every render then copies the globals and the
+    context into the template's context through that ChainMap (about a tenth of rendering
+    a short template). Ours are set once, before any template is loaded (Jinja asks the same).
+    """
+    import jinja2  # on first use: most processes never render
+
+    class Environment(jinja2.Environment):
+        def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+            return {**self.globals, **(d or {})}
+
+    return Environment
 
 
 class Renderer:
@@ -142,7 +177,7 @@ class Renderer:
 
         self.roots = roots
         shipped = roots[-1].path
-        self.env = jinja2.Environment(
+        self.env = environment_class()(
             loader=jinja2.ChoiceLoader(
                 [
                     jinja2.PrefixLoader({SHIPPED_PREFIX: jinja2.FileSystemLoader(shipped)}),
@@ -161,6 +196,9 @@ class Renderer:
         self.env.filters.update(FILTERS)
         self.env.policies["json.dumps_function"] = _json_dumps
         self._resolved: dict[tuple[str, str, str, str | None], tuple[str, SearchRoot]] = {}
+        # The templates loaded, by name, when they are never reloaded: Jinja's own cache takes
+        # a lock and makes a weak reference at every look-up.
+        self._loaded: dict[str, jinja2.Template] | None = None if self.env.auto_reload else {}
         self._lock = threading.Lock()
 
     # -- finding -----------------------------------------------------------------
@@ -268,7 +306,13 @@ class Renderer:
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         import jinja2  # on first use: most processes never render
 
-        template = self.compile(name)
+        loaded = self._loaded
+        template = loaded.get(name) if loaded is not None else None
+        if template is None:
+            template = self.compile(name)
+            if loaded is not None:
+                with self._lock:
+                    loaded[name] = template
         try:
             return template.render(context)
         except NotificationTemplateError:

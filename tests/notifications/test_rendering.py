@@ -1,4 +1,5 @@
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -138,7 +139,16 @@ JSON_VALUES = [
 
 
 @pytest.mark.parametrize("value", JSON_VALUES)
-@pytest.mark.parametrize("options", [{"sort_keys": True}, {"sort_keys": True, "indent": 2}, {}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"sort_keys": True},
+        {"sort_keys": True, "indent": 2},
+        {},
+        {"separators": [",", ":"]},
+        {"ensure_ascii": False},
+    ],
+)
 def test_tojson_dumps_exactly_as_json_dumps(value, options):
     assert _json_dumps(value, **options) == json.dumps(value, **options)
 
@@ -182,6 +192,29 @@ def test_templates_are_compiled_once(settings_folder):
     renderer = get_renderer()
     first = renderer.compile("x/default.txt")
     assert renderer.compile("x/default.txt") is first
+
+
+def test_an_edited_template_is_rendered_as_it_was_loaded_unless_debug_reloads_it(settings, settings_folder):
+    path = write(settings_folder, "x/default.txt", "first {{ task_name }}")
+    assert get_renderer().render("x/default.txt", CONTEXT) == "first nightly <import> & co"
+    path.write_text("second")
+    assert get_renderer().render("x/default.txt", CONTEXT) == "first nightly <import> & co"
+
+    settings.DEBUG = True
+    path.write_text("third")
+    assert get_renderer().render("x/default.txt", CONTEXT) == "third"
+    path.write_text("fourth")
+    # Jinja checks the file's modification time: make it differ from the last write's.
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+    assert get_renderer().render("x/default.txt", CONTEXT) == "fourth"
+
+
+def test_templates_see_jinjas_globals_and_a_context_value_beats_a_global(settings_folder):
+    write(settings_folder, "x/default.txt", "{{ range(3)|list }} {{ namespace(a=1).a }} {{ dict }}")
+    compiled = get_renderer().compile("x/default.txt")
+    assert type(compiled.globals) is dict
+    assert get_renderer().render("x/default.txt", {"dict": "ours"}) == "[0, 1, 2] 1 ours"
 
 
 @pytest.mark.parametrize("as_given", [str, Path])

@@ -29,6 +29,10 @@ _TEXT_KEYS = {
     "plain_text": frozenset({"type", "text", "emoji"}),
     "mrkdwn": frozenset({"type", "text", "verbatim"}),
 }
+# The keys each known block type may have and stay a plain shape, made once from the table.
+_BLOCK_KEYS = {
+    kind: frozenset({"type", "block_id", *(slot.key for slot in slots)}) for kind, slots in BLOCK_TEXT.items()
+}
 
 
 def fits_as_rendered(payload: Mapping[str, Any]) -> bool:
@@ -107,9 +111,9 @@ def within_sdk_checks(block: Mapping[str, Any]) -> bool:
     context elements; markdown text); anything else goes through slack_sdk.
     """
     kind = block.get("type")
-    slots = BLOCK_TEXT.get(kind) if isinstance(kind, str) else None
-    if slots is None or not block.keys() <= {"type", "block_id", *(slot.key for slot in slots)}:
+    if not isinstance(kind, str) or kind not in BLOCK_TEXT or not block.keys() <= _BLOCK_KEYS[kind]:
         return False
+    slots = BLOCK_TEXT[kind]
     block_id = block.get("block_id")
     if block_id is not None and not (isinstance(block_id, str) and len(block_id) <= BLOCK_ID):
         return False
@@ -126,8 +130,9 @@ def within_sdk_checks(block: Mapping[str, Any]) -> bool:
         else:
             if not isinstance(value, list) or len(value) > slot.most:
                 return False
-            if not all(_sdk_accepts(item, slot) for item in value):
-                return False
+            for item in value:
+                if not _sdk_accepts(item, slot):
+                    return False
             filled = filled or bool(value)
     # A block that holds text must hold some (a divider holds none).
     return filled or not slots
@@ -137,7 +142,9 @@ def _own_checks(block: Mapping[str, Any], where: str) -> list[str]:
     """The limits slack_sdk's models do not check."""
     problems: list[str] = []
     kind = block.get("type")
-    texts: list[tuple[object, int, str]] = []
+    # (the text object, its limit, its slot, its number in a list or None): a problem's words
+    # are made only for a problem (a payload that fits has none, and is checked on every send).
+    texts: list[tuple[object, int, TextSlot, int | None]] = []
     for slot in BLOCK_TEXT.get(kind, ()) if isinstance(kind, str) else ():
         if not slot.types:
             continue  # a bare string (markdown text): slack_sdk checks it
@@ -150,22 +157,27 @@ def _own_checks(block: Mapping[str, Any], where: str) -> list[str]:
                 not isinstance(value, dict) or value.get("type") not in slot.types
             ):
                 problems.append(f"{where}: a {kind}'s {slot.key} must be {' or '.join(slot.types)}")
-            texts.append((value, slot.limit, slot.label))
+            texts.append((value, slot.limit, slot, None))
             continue
         items = block.get(slot.key) or []
         if slot.required and not items:
             problems.append(f"{where}: a {kind} block needs at least one {slot.label}")
         texts.extend(
-            (item, slot.limit, f"{slot.label} {number}")
+            (item, slot.limit, slot, number)
             for number, item in enumerate(items)
             if not slot.mixed or (isinstance(item, dict) and item.get("type") in slot.types)
         )
-    for obj, limit, name in texts:
+    for obj, limit, slot, number in texts:
         text = text_of(obj)
+        # isspace(), not strip(): no copy of a long text to learn it is not blank.
+        blank = text is not None and (not text or text.isspace())
+        if text is not None and not blank and slack_length(text) <= limit:
+            continue
+        name = slot.label if number is None else f"{slot.label} {number}"
         if text is None:
             problems.append(f"{where}: {name} has no text")
-        elif not text.strip():
+        elif blank:
             problems.append(f"{where}: {name} is empty")
-        elif slack_length(text) > limit:
+        else:
             problems.append(f"{where}: {name} is longer than {limit:,} characters")
     return problems
