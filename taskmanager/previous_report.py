@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.db import connections, router
+
+from taskmanager.statements import reader
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -31,31 +31,10 @@ if TYPE_CHECKING:
     from taskmanager.models import Report
 
 ReportT = TypeVar("ReportT", bound="Report")
-Converter = Callable[[Any, Any, Any], Any]
 
 
-@dataclass(frozen=True)
-class Statement:
-    """The statement for one model on one connection, and how to read its row."""
-
-    sql: str
-    #: The attribute names of the columns selected, in order (``Model.from_db``'s).
-    attnames: list[str]
-    #: For each column whose value the database does not give as Python's: its index, its
-    #: column expression and the converters the ORM would apply to it, in order.
-    converters: list[tuple[int, Any, list[Converter]]]
-
-    def read(self, row: tuple[Any, ...], connection: BaseDatabaseWrapper) -> list[Any]:
-        values = list(row)
-        for index, column, converters in self.converters:
-            for convert in converters:
-                values[index] = convert(values[index], column, connection)
-        return values
-
-
-# Per connection: the converters are the backend's methods bound to it (SQLite's read its time
-# zone), and Django gives each thread a connection of its own; an entry goes with its connection.
-_statements: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[type[Model], Statement]] = (
+# Per connection, as the converters of its reader (taskmanager.statements) are bound to it.
+_statements: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[type[Model], str]] = (
     weakref.WeakKeyDictionary()
 )
 _lock = threading.Lock()
@@ -67,7 +46,7 @@ def _column(model: type[Model], name: str) -> Field[Any, Any]:
     return cast("Field[Any, Any]", field)
 
 
-def statement(model: type[Model], connection: BaseDatabaseWrapper) -> Statement:
+def statement(model: type[Model], connection: BaseDatabaseWrapper) -> str:
     """``SELECT`` every column of the report before ``(task, start, id)``, newest first, one row."""
     known = _statements.get(connection)
     found = known.get(model) if known is not None else None
@@ -75,27 +54,18 @@ def statement(model: type[Model], connection: BaseDatabaseWrapper) -> Statement:
         return found
     meta, ops = model._meta, connection.ops
     quote = ops.quote_name
-    fields = meta.concrete_fields
     task, start, pk = (
         quote(str(_column(model, name).column)) for name in ("task", "invocation_datetime", "pk")
     )
     sql = (
-        f"SELECT {', '.join(quote(str(field.column)) for field in fields)} FROM {quote(meta.db_table)} "
+        f"SELECT {', '.join(quote(str(field.column)) for field in meta.concrete_fields)} "
+        f"FROM {quote(meta.db_table)} "
         f"WHERE {task} = %s AND {start} <= %s AND NOT ({start} = %s AND {pk} >= %s) "
         f"ORDER BY {start} DESC, {pk} DESC {ops.limit_offset_sql(0, 1)}"
     )
-    converters = []
-    for index, field in enumerate(fields):
-        # As the ORM's compiler does: the backend's converters (SQLite's text dates, its 0/1
-        # booleans), then the field's own (from_db_value: JSON).
-        column = field.get_col(meta.db_table)
-        found_converters = ops.get_db_converters(column) + column.get_db_converters(connection)
-        if found_converters:
-            converters.append((index, column, found_converters))
-    found = Statement(sql, [field.attname for field in fields], converters)
     with _lock:
-        _statements.setdefault(connection, {})[model] = found
-    return found
+        _statements.setdefault(connection, {})[model] = sql
+    return sql
 
 
 def previous_report(report: ReportT) -> ReportT | None:
@@ -112,10 +82,10 @@ def previous_report(report: ReportT) -> ReportT | None:
 
     start = prepared("invocation_datetime", report.invocation_datetime)
     params = [prepared("task", report.task_id), start, start, prepared("pk", report.pk)]
-    query = statement(model, connection)
     with connection.cursor() as cursor:
-        cursor.execute(query.sql, params)
+        cursor.execute(statement(model, connection), params)
         row = cursor.fetchone()
     if row is None:
         return None
-    return model.from_db(alias, query.attnames, query.read(row, connection))
+    read = reader(model, [field.attname for field in model._meta.concrete_fields], connection)
+    return model.from_db(alias, read.attnames, read.values(row, connection))

@@ -16,7 +16,10 @@ and ``bulk_create()``, none of them sends signals.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -87,17 +90,49 @@ def update_row(model: type[Model], pk: Any, values: Mapping[str, Any], *, using:
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 
 
-@cache
-def _readers(model: type[Model], names: tuple[str, ...], alias: str) -> list[tuple[Any, list[Converter]]]:
-    """Each column's expression and the converters that make its raw value the field's value."""
-    connection = connections[alias]
-    readers = []
-    for name in names:
+@dataclass(frozen=True)
+class Reader:
+    """How a row of some columns of a model is read as the ORM reads it: for each column whose
+    raw value is not the field's (SQLite's text dates and 0/1 booleans, JSON), its position,
+    its column expression and its converters (the backend's, then the field's), in order."""
+
+    attnames: tuple[str, ...]
+    converters: tuple[tuple[int, Any, tuple[Converter, ...]], ...]
+
+    def values(self, row: Sequence[Any], connection: BaseDatabaseWrapper) -> list[Any]:
+        values = list(row)
+        for index, column, converters in self.converters:
+            for convert in converters:
+                values[index] = convert(values[index], column, connection)
+        return values
+
+
+# Per connection: the converters are the backend's methods bound to it (SQLite's read its time
+# zone), and Django gives each thread a connection of its own; an entry goes with its connection.
+_readers: weakref.WeakKeyDictionary[
+    BaseDatabaseWrapper, dict[tuple[type[Model], tuple[str, ...]], Reader]
+] = weakref.WeakKeyDictionary()
+_readers_lock = threading.Lock()
+
+
+def reader(model: type[Model], names: Sequence[str], connection: BaseDatabaseWrapper) -> Reader:
+    """The :class:`Reader` of the fields ``names`` (attribute names) of ``model`` on ``connection``."""
+    key = (model, tuple(names))
+    known = _readers.get(connection)
+    found = known.get(key) if known is not None else None
+    if found is not None:
+        return found
+    converters = []
+    for index, name in enumerate(key[1]):
         column = _field(model, name).get_col(model._meta.db_table)
-        readers.append(
-            (column, connection.ops.get_db_converters(column) + column.get_db_converters(connection))
-        )
-    return readers
+        found_converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if found_converters:
+            converters.append((index, column, tuple(found_converters)))
+    attnames = tuple(_field(model, name).attname for name in key[1])
+    found = Reader(attnames, tuple(converters))
+    with _readers_lock:
+        _readers.setdefault(connection, {})[key] = found
+    return found
 
 
 @cache
@@ -150,19 +185,11 @@ def select_values(
         for one in value if isinstance(value, list | tuple) else [value]:
             params.append(field.get_db_prep_value(one, connection))
     sql = _select_sql(model, tuple(names), shape, order_by, for_update, alias)
-    readers = _readers(model, tuple(names), alias)
+    read = reader(model, names, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    converted = []
-    for row in rows:
-        values = []
-        for value, (column, converters) in zip(row, readers, strict=True):
-            for converter in converters:
-                value = converter(value, column, connection)
-            values.append(value)
-        converted.append(tuple(values))
-    return converted
+    return [tuple(read.values(row, connection)) for row in rows]
 
 
 def select_rows(
