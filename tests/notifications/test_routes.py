@@ -79,3 +79,11 @@ def test_a_refused_pattern_list_names_and_shows_the_names_its_key_takes(key, exa
     assert ("Nightly backup" in refused.value.hint) is key.endswith("tasks")
     names = "task names" if key.endswith("tasks") else "category names"
     assert f"{key!r} must be a list of {names}" in str(refused.value)
+
+
+def test_a_route_asks_for_the_category_only_when_categories_decide():
+    assert not Route().asks_category
+    assert not Route(tasks=("import*",), exclude_tasks=("import-old",)).asks_category
+    assert Route(categories=("billing",)).asks_category
+    assert Route(exclude_categories=("sandbox*",)).asks_category
+    assert Route(categories=()).asks_category  # an empty list routes nothing: the category decides
