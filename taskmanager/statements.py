@@ -238,6 +238,7 @@ def insert_rows(objs: Sequence[Model], *, ignore_conflicts: bool = False, using:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        # In the order of VALUES, as Django's bulk_create takes them on these two databases.
         keys = [] if ignore_conflicts else [row[0] for row in cursor.fetchall()]
     for obj, key in zip(objs, keys, strict=False):
         obj.pk = key
