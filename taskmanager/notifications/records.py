@@ -82,7 +82,8 @@ def record(delivery: Delivery, outcome: Outcome, handler: NotificationHandler | 
         delivery.last_error = outcome.error
     delivery.updated = timezone.now()
     # One statement written once (a model save compiles it anew: most of an outcome's cost).
-    update_row(Delivery, delivery.pk, {name: getattr(delivery, name) for name in _OUTCOME_FIELDS})
+    values = {name: getattr(delivery, name) for name in _OUTCOME_FIELDS}
+    update_row(Delivery, delivery.pk, values, using=delivery._state.db)  # where a save() would write
 
 
 # What recording an outcome changes: the record's other columns were written when it was created.
