@@ -135,6 +135,11 @@ def reader(model: type[Model], names: Sequence[str], connection: BaseDatabaseWra
     return found
 
 
+#: In a ``where`` shape, in place of the count of an ``IN`` list: one value, or None (``IS NULL``,
+#: as the ORM writes ``filter(field=None)``: ``= NULL`` would match nothing).
+_ONE, _NULL = -1, -2
+
+
 @cache
 def _select_sql(
     model: type[Model],
@@ -149,7 +154,7 @@ def _select_sql(
     columns = ", ".join(quote(_column(_field(model, name))) for name in names)
     conditions = " AND ".join(
         f"{quote(_column(_field(model, name)))} "
-        + (f"IN ({', '.join(['%s'] * count)})" if count >= 0 else "= %s")
+        + (f"IN ({', '.join(['%s'] * count)})" if count >= 0 else "= %s" if count == _ONE else "IS NULL")
         for name, count in where
     )
     sql = f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {conditions}"
@@ -170,17 +175,21 @@ def select_values(
     using: str | None = None,
 ) -> list[tuple[Any, ...]]:
     """The values of the fields ``names`` of the rows of ``model`` matching ``where`` (a field
-    name to a value, or to a list or tuple of values for ``IN``), as the ORM returns them;
+    name to a value, None for ``IS NULL``, or a list or tuple of values for ``IN``), as the ORM
+    returns them;
     ``for_update`` locks them where the database can (inside a transaction)."""
     alias = using or (router.db_for_write(model) if for_update else router.db_for_read(model))
     connection = connections[alias]
     shape = tuple(
-        (name, len(value) if isinstance(value, list | tuple) else -1) for name, value in where.items()
+        (name, len(value) if isinstance(value, list | tuple) else _NULL if value is None else _ONE)
+        for name, value in where.items()
     )
     if any(count == 0 for _, count in shape):
         return []
     params: list[Any] = []
     for name, value in where.items():
+        if value is None:
+            continue
         field = _field(model, name)
         for one in value if isinstance(value, list | tuple) else [value]:
             params.append(field.get_db_prep_value(one, connection))
