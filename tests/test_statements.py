@@ -125,6 +125,6 @@ def test_postgresql_fixture_is_the_one_the_tests_use(alias: str) -> None:
 
 
 def test_select_values_matches_none_as_the_orm_does_with_is_null(alias: str, report: Report) -> None:
-    """``{"category_id": None}`` is ``IS NULL``, as ``filter(category_id=None)``: ``= NULL`` matches nothing."""
+    # filter(category_id=None) writes IS NULL: "= NULL" would match nothing.
     assert select_values(Task, ("id",), {"category_id": None}, using=alias) == [(report.task_id,)]
     assert list(Task.objects.using(alias).filter(category_id=None).values_list("id")) == [(report.task_id,)]
