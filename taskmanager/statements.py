@@ -10,7 +10,8 @@ quoted by the database's own rules.
 
 Plain ``SELECT``, ``UPDATE`` and ``FOR UPDATE`` hold on every database Django supports; an
 ``INSERT`` takes the fast path where the database speaks ``RETURNING`` and ``ON CONFLICT``
-as SQLite and PostgreSQL do, and goes through the ORM elsewhere. Like ``QuerySet.update()``
+as SQLite and PostgreSQL do, and goes through the ORM elsewhere (and for rows given their key,
+or with a column the database computes). Like ``QuerySet.update()``
 and ``bulk_create()``, none of them sends signals.
 """
 
@@ -229,16 +230,31 @@ def _insert_sql(
     return sql, fields
 
 
+@cache
+def _database_numbers_every_row(model: type[Model]) -> bool:
+    """Whether the statement here writes every column of ``model``'s rows: its key is numbered by
+    the database, and no column is computed by it (a generated field, a ``db_default``)."""
+    return model._meta.auto_field is not None and not any(
+        field.generated or field.has_db_default() for field in model._meta.concrete_fields
+    )
+
+
 def insert_rows(objs: Sequence[Model], *, ignore_conflicts: bool = False, using: str | None = None) -> None:
     """``INSERT`` the unsaved instances ``objs`` (of one model) in one statement, setting their
     primary keys (unless ``ignore_conflicts``: rows that would break a unique constraint are
-    left out, and the instances get no key), as ``bulk_create`` does."""
+    left out, and the instances get no key), as ``bulk_create`` does. ``bulk_create`` itself
+    does it where this statement would not store the same: a key given, or a column the
+    database computes."""
     if not objs:
         return
     model = type(objs[0])
     alias = using or router.db_for_write(model)
     connection = connections[alias]
-    if connection.vendor not in _INSERT_DIALECTS:
+    if (
+        connection.vendor not in _INSERT_DIALECTS
+        or not _database_numbers_every_row(model)
+        or any(obj.pk is not None for obj in objs)
+    ):
         model._default_manager.using(alias).bulk_create(objs, ignore_conflicts=ignore_conflicts)
         return
     sql, fields = _insert_sql(model, len(objs), ignore_conflicts, alias)

@@ -53,6 +53,14 @@ def test_insert_rows_gives_each_instance_its_key_and_stores_what_the_orm_would(
         assert row._state.db == alias
 
 
+def test_insert_rows_keeps_a_primary_key_given_as_bulk_create_does(alias: str, report: Report) -> None:
+    rows = [Delivery(pk=4242, report=report, handler="a"), Delivery(report=report, handler="b")]
+    insert_rows(rows, using=alias)
+    assert rows[0].pk == 4242
+    stored = dict(Delivery.objects.using(alias).filter(report=report).values_list("handler", "pk"))
+    assert stored == {"a": 4242, "b": rows[1].pk}
+
+
 def test_insert_rows_ignoring_conflicts_leaves_the_existing_row_as_it_was(alias: str, report: Report) -> None:
     HandlerState.objects.using(alias).create(task=report.task, handler="a", streak=4)
     insert_rows(
