@@ -11,8 +11,8 @@ quoted by the database's own rules.
 Plain ``SELECT``, ``UPDATE`` and ``FOR UPDATE`` hold on every database Django supports; an
 ``INSERT`` takes the fast path where the database speaks ``RETURNING`` and ``ON CONFLICT``
 as SQLite and PostgreSQL do, and goes through the ORM elsewhere (and for rows given their key,
-or with a column the database computes). Like ``QuerySet.update()``
-and ``bulk_create()``, none of them sends signals.
+or with a column the database computes). Like ``QuerySet.update()`` and ``bulk_create()``, none
+of them sends signals.
 """
 
 from __future__ import annotations
