@@ -10,8 +10,9 @@ quoted by the database's own rules.
 
 Plain ``SELECT``, ``UPDATE`` and ``FOR UPDATE`` hold on every database Django supports; an
 ``INSERT`` takes the fast path where the database speaks ``RETURNING`` and ``ON CONFLICT``
-as SQLite and PostgreSQL do, and goes through the ORM elsewhere. Like ``QuerySet.update()``
-and ``bulk_create()``, none of them sends signals.
+as SQLite and PostgreSQL do, and goes through the ORM elsewhere (and for rows given their key,
+or with a column the database computes). Like ``QuerySet.update()`` and ``bulk_create()``, none
+of them sends signals.
 """
 
 from __future__ import annotations
@@ -135,6 +136,11 @@ def reader(model: type[Model], names: Sequence[str], connection: BaseDatabaseWra
     return found
 
 
+#: In a ``where`` shape, in place of the count of an ``IN`` list: one value, or None (``IS NULL``,
+#: as the ORM writes ``filter(field=None)``: ``= NULL`` would match nothing).
+_ONE, _NULL = -1, -2
+
+
 @cache
 def _select_sql(
     model: type[Model],
@@ -149,7 +155,7 @@ def _select_sql(
     columns = ", ".join(quote(_column(_field(model, name))) for name in names)
     conditions = " AND ".join(
         f"{quote(_column(_field(model, name)))} "
-        + (f"IN ({', '.join(['%s'] * count)})" if count >= 0 else "= %s")
+        + (f"IN ({', '.join(['%s'] * count)})" if count >= 0 else "= %s" if count == _ONE else "IS NULL")
         for name, count in where
     )
     sql = f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {conditions}"
@@ -170,17 +176,21 @@ def select_values(
     using: str | None = None,
 ) -> list[tuple[Any, ...]]:
     """The values of the fields ``names`` of the rows of ``model`` matching ``where`` (a field
-    name to a value, or to a list or tuple of values for ``IN``), as the ORM returns them;
+    name to a value, None for ``IS NULL``, or a list or tuple of values for ``IN``), as the ORM
+    returns them;
     ``for_update`` locks them where the database can (inside a transaction)."""
     alias = using or (router.db_for_write(model) if for_update else router.db_for_read(model))
     connection = connections[alias]
     shape = tuple(
-        (name, len(value) if isinstance(value, list | tuple) else -1) for name, value in where.items()
+        (name, len(value) if isinstance(value, list | tuple) else _NULL if value is None else _ONE)
+        for name, value in where.items()
     )
     if any(count == 0 for _, count in shape):
         return []
     params: list[Any] = []
     for name, value in where.items():
+        if value is None:
+            continue
         field = _field(model, name)
         for one in value if isinstance(value, list | tuple) else [value]:
             params.append(field.get_db_prep_value(one, connection))
@@ -220,16 +230,31 @@ def _insert_sql(
     return sql, fields
 
 
+@cache
+def _database_numbers_every_row(model: type[Model]) -> bool:
+    """Whether the statement here writes every column of ``model``'s rows: its key is numbered by
+    the database, and no column is computed by it (a generated field, a ``db_default``)."""
+    return model._meta.auto_field is not None and not any(
+        field.generated or field.has_db_default() for field in model._meta.concrete_fields
+    )
+
+
 def insert_rows(objs: Sequence[Model], *, ignore_conflicts: bool = False, using: str | None = None) -> None:
     """``INSERT`` the unsaved instances ``objs`` (of one model) in one statement, setting their
     primary keys (unless ``ignore_conflicts``: rows that would break a unique constraint are
-    left out, and the instances get no key), as ``bulk_create`` does."""
+    left out, and the instances get no key), as ``bulk_create`` does. ``bulk_create`` itself
+    does it where this statement would not store the same: a key given, or a column the
+    database computes."""
     if not objs:
         return
     model = type(objs[0])
     alias = using or router.db_for_write(model)
     connection = connections[alias]
-    if connection.vendor not in _INSERT_DIALECTS:
+    if (
+        connection.vendor not in _INSERT_DIALECTS
+        or not _database_numbers_every_row(model)
+        or any(obj.pk is not None for obj in objs)
+    ):
         model._default_manager.using(alias).bulk_create(objs, ignore_conflicts=ignore_conflicts)
         return
     sql, fields = _insert_sql(model, len(objs), ignore_conflicts, alias)

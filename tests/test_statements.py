@@ -53,6 +53,14 @@ def test_insert_rows_gives_each_instance_its_key_and_stores_what_the_orm_would(
         assert row._state.db == alias
 
 
+def test_insert_rows_keeps_a_primary_key_given_as_bulk_create_does(alias: str, report: Report) -> None:
+    rows = [Delivery(pk=4242, report=report, handler="a"), Delivery(report=report, handler="b")]
+    insert_rows(rows, using=alias)
+    assert rows[0].pk == 4242
+    stored = dict(Delivery.objects.using(alias).filter(report=report).values_list("handler", "pk"))
+    assert stored == {"a": 4242, "b": rows[1].pk}
+
+
 def test_insert_rows_ignoring_conflicts_leaves_the_existing_row_as_it_was(alias: str, report: Report) -> None:
     HandlerState.objects.using(alias).create(task=report.task, handler="a", streak=4)
     insert_rows(
@@ -122,3 +130,9 @@ def test_select_rows_builds_the_instances_in_order_and_matches_nothing_for_an_em
 def test_postgresql_fixture_is_the_one_the_tests_use(alias: str) -> None:
     """Guards the parametrisation: the PostgreSQL case really runs on PostgreSQL."""
     assert connections[alias].vendor == ("postgresql" if alias == ALIAS else "sqlite")
+
+
+def test_select_values_matches_none_as_the_orm_does_with_is_null(alias: str, report: Report) -> None:
+    # filter(category_id=None) writes IS NULL: "= NULL" would match nothing.
+    assert select_values(Task, ("id",), {"category_id": None}, using=alias) == [(report.task_id,)]
+    assert list(Task.objects.using(alias).filter(category_id=None).values_list("id")) == [(report.task_id,)]

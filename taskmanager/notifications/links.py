@@ -4,9 +4,10 @@ Every notification's context links the report's admin page, its log and the repo
 it: three ``reverse()`` calls per emission, each walking the project's URL patterns (about
 15 µs each, a tenth of the context). The path of a page differs from one report to the next
 only by the id, so each name is reversed once with a stand-in id and the id put in its place
-afterwards. What else a reversal depends on is in the key: the URLconf (the thread's own or
-the project's, the resolver Django rebuilds when ROOT_URLCONF changes), the script prefix and
-the active language (``i18n_patterns``).
+afterwards; a short id reversed too checks the shape (a pattern or converter that does not take
+every id as its own digits is reversed for each id). What else a reversal depends on is in the
+key: the URLconf (the thread's own or the project's, the resolver Django rebuilds when
+ROOT_URLCONF changes), the script prefix and the active language (``i18n_patterns``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from django.utils.translation import get_language
 #: Reversed in place of a report's id to learn a path's shape: digits, as an id is, and long
 #: enough that no other part of a path holds it.
 STAND_IN = 918_273_645_546_372_819
+#: Reversed too, to check the shape: a pattern that takes the long stand-in but not a short id
+#: (``[0-9]{10,}``), or a converter writing an id its own way (zero-padded), has no shape.
+SHORT_ID = 7
 
 #: (URL name, resolver, script prefix, language) -> the path before and after the id, or None
 #: when the stand-in does not reverse to a path holding it once: then each id is reversed.
@@ -56,7 +60,9 @@ def _shape(name: str) -> tuple[str, str] | None:
     if path is None:
         return None
     before, found, after = path.partition(str(STAND_IN))
-    return (before, after) if found and str(STAND_IN) not in after else None
+    if not found or str(STAND_IN) in after:
+        return None
+    return (before, after) if _reverse(name, SHORT_ID) == f"{before}{SHORT_ID}{after}" else None
 
 
 def _reverse(name: str, pk: int) -> str | None:

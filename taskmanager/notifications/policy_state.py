@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from taskmanager.models import HandlerState, Task, TaskCategory
@@ -98,13 +98,17 @@ def _ensure_rows(task_id: int, names: Iterable[str]) -> None:
 def _task_now(report: Report, handlers: list[NotificationHandler]) -> tuple[datetime | None, str | None]:
     """The task's snooze and category name, read fresh: a snooze set, or a category changed,
     while the task ran counts. The name is read only when a handler's route asks for it."""
-    rows = select_values(Task, ("notifications_snoozed_until", "category_id"), {"id": report.task_id})
+    alias = router.db_for_read(Task)
+    rows = select_values(
+        Task, ("notifications_snoozed_until", "category_id"), {"id": report.task_id}, using=alias
+    )
     if not rows:
         raise Task.DoesNotExist(f"task {report.task_id} of report {report.pk} no longer exists")
     [(snoozed, category_id)] = rows
     if category_id is None or not any(handler.route.asks_category for handler in handlers):
         return snoozed, None
-    names = select_values(TaskCategory, ("name",), {"id": category_id})
+    # From the task's database, as the join of the two read it.
+    names = select_values(TaskCategory, ("name",), {"id": category_id}, using=alias)
     return snoozed, names[0][0] if names else None
 
 

@@ -5,7 +5,7 @@ import pytest
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.http import HttpResponse
-from django.urls import include, path, re_path, reverse, set_script_prefix, set_urlconf
+from django.urls import include, path, re_path, register_converter, reverse, set_script_prefix, set_urlconf
 from django.utils import translation
 
 from taskmanager.notifications.links import STAND_IN, Paths
@@ -79,6 +79,35 @@ def test_a_pattern_the_stand_in_does_not_fit_is_reversed_for_each_id(use_urlconf
     assert report_path("log_viewer", 7) == "/logs/7/"
     assert report_path("log_viewer", 123456) == "/logs/123456/"
     assert report_path("log_viewer", 1234567) is None
+
+
+def test_a_pattern_that_takes_the_stand_in_but_not_a_short_id_is_reversed_for_each_id(use_urlconf):
+    view = lambda request, pk: HttpResponse()  # noqa: E731
+    use_urlconf(urlconf(re_path(r"^logs/(?P<pk>[0-9]{10,})/$", view, name="log_viewer")))
+    assert report_path("log_viewer", 1234567890) == "/logs/1234567890/"
+    assert report_path("log_viewer", 7) is None
+
+
+class PaddedId:
+    """A converter that writes ids zero-padded: an id's digits are not the path's."""
+
+    regex = "[0-9]{8,}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return f"{value:08d}"
+
+
+register_converter(PaddedId, "padded_id")  # once: Django refuses a name registered again
+
+
+def test_a_converter_that_writes_the_id_its_own_way_is_reversed_for_each_id(use_urlconf):
+    view = lambda request, pk: HttpResponse()  # noqa: E731
+    use_urlconf(urlconf(path("logs/<padded_id:pk>/", view, name="log_viewer")))
+    assert report_path("log_viewer", 7) == reverse("log_viewer", args=(7,)) == "/logs/00000007/"
+    assert report_path("log_viewer", 123456789) == "/logs/123456789/"
 
 
 def test_the_active_language_prefixes_the_path_under_i18n_patterns(settings, use_urlconf):

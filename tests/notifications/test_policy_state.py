@@ -163,6 +163,21 @@ def test_a_task_with_no_category_matches_no_categories_entry(settings, outbox, t
     assert rows == [("billing", "skipped", "not routed: no category"), ("not-billing", "sent", "report")]
 
 
+class CategoriesReadElsewhere:
+    """A router that would send reads of categories to a database this project does not have."""
+
+    def db_for_read(self, model, **hints):
+        return "categories-elsewhere" if model is TaskCategory else None
+
+
+def test_the_category_is_read_from_the_database_the_task_is_read_from(settings, billing):
+    """As the join of the task and its category did: a router's choice for categories alone is not asked."""
+    settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {"billing": handler(categories=["billing"])}
+    settings.DATABASE_ROUTERS = [f"{__name__}.CategoriesReadElsewhere"]
+    (decision,) = would_decide(report_of(billing, "failed", 0), get_handlers()).values()
+    assert (decision.send, decision.event) == (True, "report")
+
+
 def test_a_report_below_the_level_leaves_no_record_even_where_it_is_not_routed(settings, task):
     settings.UWSGI_TASKMANAGER_NOTIFICATION_HANDLERS = {"billing": handler(categories=["billing"])}
     assert emit(task, [("warnings", 0)]) == [[]]
