@@ -83,7 +83,14 @@ def record(delivery: Delivery, outcome: Outcome, handler: NotificationHandler | 
     delivery.updated = timezone.now()
     # One statement written once (a model save compiles it anew: most of an outcome's cost).
     values = {name: getattr(delivery, name) for name in _OUTCOME_FIELDS}
-    update_row(Delivery, delivery.pk, values, using=delivery._state.db)  # where a save() would write
+    if not update_row(Delivery, delivery.pk, values, using=delivery._state.db):  # where save() writes
+        # Its report was deleted meanwhile (records go with it): nothing left to record on.
+        logger.warning(
+            "Delivery record %s of handler %r is gone (its report deleted?): its outcome (%s) is not stored",
+            delivery.pk,
+            delivery.handler,
+            delivery.status,
+        )
 
 
 # What recording an outcome changes: the record's other columns were written when it was created.
