@@ -16,8 +16,7 @@ batch) are told apart by their id, as the report list orders them.
 
 from __future__ import annotations
 
-import threading
-import weakref
+import functools
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.db import connections, router
@@ -25,19 +24,11 @@ from django.db import connections, router
 from taskmanager.statements import reader
 
 if TYPE_CHECKING:
-    from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models import Field, Model
 
     from taskmanager.models import Report
 
 ReportT = TypeVar("ReportT", bound="Report")
-
-
-# Per connection, as the converters of its reader (taskmanager.statements) are bound to it.
-_statements: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[type[Model], str]] = (
-    weakref.WeakKeyDictionary()
-)
-_lock = threading.Lock()
 
 
 def _column(model: type[Model], name: str) -> Field[Any, Any]:
@@ -46,26 +37,21 @@ def _column(model: type[Model], name: str) -> Field[Any, Any]:
     return cast("Field[Any, Any]", field)
 
 
-def statement(model: type[Model], connection: BaseDatabaseWrapper) -> str:
-    """``SELECT`` every column of the report before ``(task, start, id)``, newest first, one row."""
-    known = _statements.get(connection)
-    found = known.get(model) if known is not None else None
-    if found is not None:
-        return found
-    meta, ops = model._meta, connection.ops
+@functools.cache
+def statement(model: type[Model], alias: str) -> str:
+    """``SELECT`` every column of the report before ``(task, start, id)``, newest first, one row
+    (written once per database: only its quoting and row limit depend on it)."""
+    meta, ops = model._meta, connections[alias].ops
     quote = ops.quote_name
     task, start, pk = (
         quote(str(_column(model, name).column)) for name in ("task", "invocation_datetime", "pk")
     )
-    sql = (
+    return (
         f"SELECT {', '.join(quote(str(field.column)) for field in meta.concrete_fields)} "
         f"FROM {quote(meta.db_table)} "
         f"WHERE {task} = %s AND {start} <= %s AND NOT ({start} = %s AND {pk} >= %s) "
         f"ORDER BY {start} DESC, {pk} DESC {ops.limit_offset_sql(0, 1)}"
     )
-    with _lock:
-        _statements.setdefault(connection, {})[model] = sql
-    return sql
 
 
 def previous_report(report: ReportT) -> ReportT | None:
@@ -83,7 +69,7 @@ def previous_report(report: ReportT) -> ReportT | None:
     start = prepared("invocation_datetime", report.invocation_datetime)
     params = [prepared("task", report.task_id), start, start, prepared("pk", report.pk)]
     with connection.cursor() as cursor:
-        cursor.execute(statement(model, connection), params)
+        cursor.execute(statement(model, alias), params)
         row = cursor.fetchone()
     if row is None:
         return None
