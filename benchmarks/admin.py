@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import Row, median, print_table, setup_django, timed, verdict  # noqa: E402
+from benchmarks.harness import Row, median, print_results, setup_django, timed  # noqa: E402
 
 LIMIT_MS = 150.0
 LIMIT_QUERIES = 20
@@ -187,11 +187,7 @@ def main() -> int:
                 f"{without_index[0] / with_index:.2f}x",
             )
         )
-    print_table(rows, f"Admin pages, {n_tasks:,} tasks, {vendor}, median of {repeat} requests")
-    print()
-    last, status = verdict(rows)
-    print(last)
-    return status
+    return print_results(rows, f"Admin pages, {n_tasks:,} tasks, {vendor}, median of {repeat} requests")
 
 
 if __name__ == "__main__":

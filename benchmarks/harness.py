@@ -196,3 +196,12 @@ def verdict(rows: list[Row]) -> tuple[str, int]:
     if missed:
         return f"{len(missed)} target(s) missed", 1
     return "every target met", 0
+
+
+def print_results(rows: list[Row], title: str) -> int:
+    """The table, then the verdict as the last line; the exit status (1 when a target is missed)."""
+    print_table(rows, title)
+    last_line, status = verdict(rows)
+    print()
+    print(last_line)
+    return status

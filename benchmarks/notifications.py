@@ -46,7 +46,7 @@ from pathlib import Path
 # Run as a script, Python puts benchmarks/ on the path, not the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import FULL, QUICK, Row, print_table, setup_django, verdict
+from benchmarks.harness import FULL, QUICK, Row, print_results, setup_django
 from benchmarks.servers import Servers
 
 TARGETS = range(1, 8)
@@ -133,11 +133,7 @@ def main() -> int:
         f"{os.cpu_count()} CPUs, load average {load:.2f} before it started, {elapsed:.0f} s, "
         f"{database}"
     )
-    print_table(rows, title)
-    last_line, status = verdict(rows)
-    print()
-    print(last_line)
-    return status
+    return print_results(rows, title)
 
 
 if __name__ == "__main__":

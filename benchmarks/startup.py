@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import QUICK, print_table, setup_django, verdict
+from benchmarks.harness import QUICK, print_results, setup_django
 from benchmarks.servers import Servers
 
 
@@ -45,11 +45,7 @@ def main() -> int:
                 inject_ms=options.inject_ms,
                 commands=commands,
             )
-    print_table(rows, f"Start-up, {options.runs} fresh processes a side, taking turns")
-    last_line, status = verdict(rows)
-    print()
-    print(last_line)
-    return status
+    return print_results(rows, f"Start-up, {options.runs} fresh processes a side, taking turns")
 
 
 if __name__ == "__main__":
